@@ -51,3 +51,21 @@ export function formatWarning(w: Warning): string {
 
 /** Where the loader reports warnings; the CLI prints them, tests collect them. */
 export type Warn = (w: Warning) => void;
+
+/**
+ * A value is invalid, and the code that found out does not know where the value sits (pure syntax parsers
+ * for ports, durations, sizes...). The caller that knows turns it into a UserError with `located`.
+ */
+export class ValueError extends Error {
+  override name = "ValueError";
+}
+
+/** Runs `parse`, turning a ValueError into a UserError at `where`. */
+export function located<T>(where: { loc?: Loc; path?: Path }, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ValueError) throw new UserError(err.message, where);
+    throw err;
+  }
+}
