@@ -1,0 +1,74 @@
+// berth's command line: global options as Docker Compose has them, one module per command, loaded on demand.
+import { Command, CommanderError, Option } from "commander";
+import { createRequire } from "node:module";
+import { UserError } from "../compose/errors.js";
+import type { GlobalOptions } from "./options.js";
+
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function program(): Command {
+  const cli = new Command("berth")
+    .description("Compose-style multi-container orchestrator with its own container runtime")
+    .version(version, "-v, --version", "print the version and exit")
+    .option("-f, --file <path>", "compose file (repeatable; - for standard input)", collect, [])
+    .option("-p, --project-name <name>", "project name")
+    .option("--project-directory <dir>", "project directory (default: the first compose file's directory)")
+    .option("--env-file <path>", "file of variables for interpolation (repeatable; default: .env)", collect, [])
+    .option("--profile <name>", "enable a profile (repeatable)", collect, [])
+    .enablePositionalOptions()
+    .showHelpAfterError("(run berth --help for usage)")
+    .exitOverride();
+
+  cli
+    .command("config")
+    .description("validate the project and print its canonical form (like docker compose config)")
+    .argument("[services...]", "only these services (and their profiles)")
+    .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
+    .option("-q, --quiet", "only validate, print nothing")
+    .option("--services", "print the service names")
+    .option("--volumes", "print the volume names")
+    .option("--networks", "print the network names")
+    .option("--profiles", "print the profile names")
+    .option("--images", "print the image names")
+    .option("--hash <service>", "print the config hash of a service (or '*' for all)")
+    .option("--no-interpolate", "do not interpolate variables")
+    .option("-o, --output <file>", "write the output to a file instead of standard output")
+    .action(async (services: string[], options, command: Command) => {
+      const { configCommand } = await import("./config.js");
+      await configCommand(globals(command), services, options);
+    });
+
+  cli
+    .command("graph")
+    .description("print the service dependency graph (Mermaid, or Graphviz DOT)")
+    .argument("[services...]", "only these services and what they depend on")
+    .addOption(new Option("--format <format>", "output format").choices(["mermaid", "dot"]).default("mermaid"))
+    .action(async (services: string[], options, command: Command) => {
+      const { graphCommand } = await import("./graph.js");
+      await graphCommand(globals(command), services, options);
+    });
+
+  return cli;
+}
+
+function globals(command: Command): GlobalOptions {
+  return command.parent!.opts<GlobalOptions>();
+}
+
+/** Runs the CLI and returns the exit status: 0 ok, 1 a user error (message only), 2 an internal error (with stack). */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1; // commander has printed it already
+    if (err instanceof UserError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`berth: internal error (please report it): ${err instanceof Error ? err.stack : String(err)}\n`);
+    return 2;
+  }
+}

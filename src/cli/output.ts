@@ -1,0 +1,25 @@
+// Writing a command's result: standard output, or a file with -o.
+import { writeFileSync } from "node:fs";
+import { stringify } from "yaml";
+
+export function emit(text: string, file?: string): void {
+  if (file) writeFileSync(file, text);
+  else process.stdout.write(text);
+}
+
+export function lines(items: Iterable<string>): string {
+  const list = [...items];
+  return list.length === 0 ? "" : list.join("\n") + "\n";
+}
+
+/** Maps' keys sorted at every level, so output is stable whatever order the files used. */
+export function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([k, v]) => [k, sortedKeys(v)]));
+}
+
+export function render(value: unknown, format: "yaml" | "json"): string {
+  return format === "json" ? JSON.stringify(value, null, 2) + "\n" : stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}

@@ -1,0 +1,153 @@
+// The loader pipeline: files → parse → interpolate → validate → extends → include → merge → paths → profiles
+// → normalise → check → graph. Each step is its own module; this file only wires them and tracks positions.
+import { readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { findComposeFiles, projectDirectory, STDIN } from "./discovery.js";
+import type { Lookup } from "./dotenv.js";
+import { lookupIn, readEnvFiles, type Environment } from "./environment.js";
+import { UserError, type Loc, type Path, type Warn } from "./errors.js";
+import { resolveExtends } from "./extends.js";
+import { resolveInclude } from "./include.js";
+import { interpolateFile } from "./interpolate.js";
+import { mergeFile } from "./merge.js";
+import type { Project } from "./model.js";
+import { normalize } from "./normalize.js";
+import { check } from "./check.js";
+import { checkSize, parseCompose, type Dict, type ParsedFile } from "./parse.js";
+import { resolvePaths } from "./paths.js";
+import { applyProfiles } from "./profiles.js";
+import { projectName } from "./project-name.js";
+import { validateSchema } from "./validate.js";
+import { buildGraph, type Graph } from "../plan/graph.js";
+
+export interface LoadOptions {
+  cwd: string;
+  /** `-f` values; empty means COMPOSE_FILE, then discovery */
+  files: string[];
+  projectName?: string;
+  projectDirectory?: string;
+  envFiles: string[];
+  profiles: string[];
+  /** services named on the command line: they enable their profiles */
+  services: string[];
+  shell: Environment;
+  /** false for `config --no-interpolate`: the merged files are returned as written, not normalised */
+  interpolate?: boolean;
+  readStdin?: () => string;
+  warn: Warn;
+}
+
+export interface LoadedProject {
+  project: Project;
+  graph: Graph;
+  projectDir: string;
+  configFiles: string[];
+  /** the merged files before normalisation (what `config --no-interpolate` prints) */
+  merged: Dict;
+}
+
+export function loadProject(options: LoadOptions): LoadedProject {
+  const early = readEnvFiles({ cwd: options.cwd, projectDir: options.projectDirectory ?? options.cwd, envFiles: options.envFiles, shell: options.shell });
+  const earlyLookup = lookupIn(options.shell, early);
+  const configFiles = findComposeFiles({
+    cwd: options.cwd,
+    projectDirectory: options.projectDirectory,
+    files: options.files,
+    composeFile: earlyLookup("COMPOSE_FILE"),
+    pathSeparator: earlyLookup("COMPOSE_PATH_SEPARATOR"),
+  });
+  const projectDir = projectDirectory(options.cwd, configFiles, options.projectDirectory);
+  const fileVars = readEnvFiles({ cwd: options.cwd, projectDir, envFiles: options.envFiles, shell: options.shell });
+  const lookup = lookupIn(options.shell, fileVars);
+  const interpolating = options.interpolate !== false;
+
+  const reader = new Reader(options, interpolating ? lookup : undefined);
+  const merged = reader.loadModel(configFiles, projectDir, []);
+  const locate = (path: Path) => reader.locate(path);
+
+  const topName = typeof merged.name === "string" ? { value: merged.name, loc: locate(["name"]) } : undefined;
+  const name = projectName({ flag: options.projectName, env: lookup("COMPOSE_PROJECT_NAME"), topLevel: topName, projectDir });
+  const profiles = options.profiles.length > 0 ? options.profiles : splitList(lookup("COMPOSE_PROFILES"));
+  const enabled = applyProfiles(merged, profiles, options.services);
+
+  const project = normalize(enabled, { projectName: name, projectDir, lookup, readFile: (path) => readFileSync(path, "utf8"), locate, warn: options.warn });
+  check(project, { locate, warn: options.warn });
+  const graph = buildGraph(project.services, locate);
+  return { project, graph, projectDir, configFiles, merged: { ...merged, name } };
+}
+
+/** Reads, interpolates and validates compose files, and remembers every document so errors can be located. */
+class Reader {
+  private readonly cache = new Map<string, ParsedFile>();
+  private readonly home = homedir();
+
+  /** `documents` is shared with the readers of included projects, so their errors are located too. */
+  constructor(
+    private readonly options: LoadOptions,
+    private readonly lookup: Lookup | undefined,
+    private readonly documents: ParsedFile[] = [],
+  ) {}
+
+  /** Several files merged in order, with extends and include resolved and relative paths made absolute. */
+  loadModel(files: string[], projectDir: string, chain: string[]): Dict {
+    const documents = files.flatMap((file) => this.read(file));
+    let merged: Dict = {};
+    for (const doc of documents) {
+      resolveExtends(doc, (path) => this.readOne(path));
+      doc.data = resolveInclude(doc, chain, (request) => {
+        const env = this.lookup ? lookupIn(this.options.shell, readEnvFiles({ cwd: this.options.cwd, projectDir: request.projectDir, envFiles: request.envFiles, shell: this.options.shell })) : undefined;
+        return new Reader(this.options, env, this.documents).loadModel(request.paths, request.projectDir, request.chain);
+      });
+      merged = mergeFile(merged, doc);
+    }
+    return resolvePaths(merged, projectDir, this.home);
+  }
+
+  /** A base file of `extends`: read once, its single document. */
+  private readOne(path: string): ParsedFile {
+    let doc = this.cache.get(path);
+    if (!doc) {
+      doc = this.read(path)[0]!;
+      this.cache.set(path, doc);
+    }
+    return doc;
+  }
+
+  private read(file: string): ParsedFile[] {
+    const text = file === STDIN ? (this.options.readStdin ?? (() => readFileSync(0, "utf8")))() : readText(file);
+    const documents = parseCompose(file === STDIN ? "<stdin>" : file, text);
+    for (const doc of documents) {
+      if (this.lookup) interpolateFile(doc, this.lookup, this.options.warn);
+      validateSchema(doc);
+      this.documents.push(doc);
+    }
+    return documents;
+  }
+
+  /** The last document that spells out `path` (later files override earlier ones), else its nearest ancestor. */
+  locate(path: Path): Loc | undefined {
+    for (let n = path.length; n >= 0; n--) {
+      const prefix = path.slice(0, n);
+      for (let i = this.documents.length - 1; i >= 0; i--) {
+        if (this.documents[i]!.positions.has(prefix)) return this.documents[i]!.positions.locate(prefix);
+      }
+    }
+    return undefined;
+  }
+}
+
+function readText(file: string): string {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new UserError(`compose file not found: ${file}`);
+  }
+  checkSize(file, size);
+  return readFileSync(file, "utf8");
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
