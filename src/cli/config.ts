@@ -31,8 +31,8 @@ export async function configCommand(globals: GlobalOptions, services: string[], 
   if (options.profiles) return out(lines(listProfiles(loaded.merged)));
   if (options.images) return out(lines(Object.entries(project.services).sort().map(([name, svc]) => svc.image ?? `${project.name}-${name}`)));
   if (options.hash !== undefined) return out(lines(hashes(project, options.hash)));
-  const canonical = options.interpolate ? project : loaded.merged;
-  out(render({ name: project.name, ...(sortedKeys({ ...canonical, name: undefined }) as object) }, options.format));
+  const { name, ...rest } = options.interpolate ? project : loaded.merged;
+  out(render({ name, ...(sortedKeys(rest) as object) }, options.format)); // name first, as Compose prints it
 }
 
 function selectServices(project: Project, names: string[] | undefined): Project {

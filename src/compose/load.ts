@@ -68,7 +68,7 @@ export function loadProject(options: LoadOptions): LoadedProject {
   const topName = typeof merged.name === "string" ? { value: merged.name, loc: locate(["name"]) } : undefined;
   const name = projectName({ flag: options.projectName, env: lookup("COMPOSE_PROJECT_NAME"), topLevel: topName, projectDir });
   const profiles = options.profiles.length > 0 ? options.profiles : splitList(lookup("COMPOSE_PROFILES"));
-  const enabled = applyProfiles(merged, profiles, options.services);
+  const enabled = applyProfiles(merged, profiles, options.services, locate);
 
   const project = normalize(enabled, { projectName: name, projectDir, lookup, readFile: (path) => readFileSync(path, "utf8"), locate, warn: options.warn });
   check(project, { locate, warn: options.warn });
@@ -93,8 +93,8 @@ class Reader {
     const documents = files.flatMap((file) => this.read(file));
     let merged: Dict = {};
     for (const doc of documents) {
-      resolveExtends(doc, (path) => this.readOne(path));
-      doc.data = resolveInclude(doc, chain, (request) => {
+      resolveExtends(doc, (path) => this.readOne(path), this.home);
+      doc.data = resolveInclude(doc, { projectDir, chain }, (request) => {
         const env = this.lookup ? lookupIn(this.options.shell, readEnvFiles({ cwd: this.options.cwd, projectDir: request.projectDir, envFiles: request.envFiles, shell: this.options.shell })) : undefined;
         return new Reader(this.options, env, this.documents).loadModel(request.paths, request.projectDir, request.chain);
       });

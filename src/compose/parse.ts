@@ -32,7 +32,7 @@ export function checkSize(file: string, bytes: number): void {
 export function parseCompose(file: string, text: string): ParsedFile[] {
   checkSize(file, Buffer.byteLength(text));
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, merge: true, uniqueKeys: true, prettyErrors: false });
+  const docs = parseAllDocuments(text, { lineCounter: lines, merge: true, uniqueKeys: false, prettyErrors: false });
   const at = (offset: number): Loc => ({ file, ...lines.linePos(offset) });
   if (!Array.isArray(docs)) throw new UserError("empty compose file", { loc: { file, line: 1, col: 1 } });
   const parsed = docs.filter((doc) => doc.contents !== null || doc.errors.length > 0).map((doc) => parseDocument(doc, file, at));
@@ -78,6 +78,7 @@ interface Indexing {
 
 function index(node: Node | null, path: Path, ix: Indexing): void {
   if (isMap(node)) {
+    const seen = new Map<string, Loc>(); // duplicate keys are checked here to name the key and its first line
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
       if (!isScalar(keyNode)) {
@@ -88,6 +89,9 @@ function index(node: Node | null, path: Path, ix: Indexing): void {
       const child = [...path, key];
       const value = pair.value as Node | null;
       const keyLoc = ix.at(keyNode.range?.[0] ?? 0);
+      const first = seen.get(key);
+      if (first) throw new UserError(`duplicate key "${key}" (first defined at line ${first.line})`, { loc: keyLoc, path: child });
+      seen.set(key, keyLoc);
       ix.positions.set(child, { key: keyLoc, value: value?.range ? ix.at(value.range[0]) : keyLoc });
       visitChild(value, child, ix);
     }

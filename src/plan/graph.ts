@@ -64,7 +64,8 @@ function edgesOf(name: string, service: GraphService): Edge[] {
 /** ` (did you mean "db"?)` when a known name is close enough to `name` to be what the user meant. */
 function suggestion(name: string, known: string[]): string {
   let best = "";
-  let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
+  // up to two typos, fewer than the name has letters (any two-letter name is two edits from any other)
+  let bestDistance = Math.min(2, name.length - 1) + 1;
   for (const candidate of known) {
     const distance = editDistance(name, candidate);
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
@@ -72,18 +73,18 @@ function suggestion(name: string, known: string[]): string {
   return best ? ` (did you mean "${best}"?)` : "";
 }
 
-/** Levenshtein distance, one row at a time. */
+/** The fewest edits (insert, delete, replace, or swap two neighbours) that turn `a` into `b`. */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i + j));
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+      const replace = d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, replace);
+      const swapped = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1];
+      if (swapped) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
-    previous = current;
   }
-  return previous[b.length];
+  return d[a.length][b.length];
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -22,8 +22,8 @@ export function parseIPv4(s: string): number[] | undefined {
 function parseIPv6(s: string): number[] | undefined {
   const halves = s.split("::");
   if (halves.length > 2) return undefined;
-  const head = groupsToBytes(halves[0]);
-  const tail = halves.length === 2 ? groupsToBytes(halves[1]) : [];
+  const head = groupsToBytes(halves[0], halves.length === 1);
+  const tail = halves.length === 2 ? groupsToBytes(halves[1], true) : [];
   if (!head || !tail) return undefined;
   const missing = 16 - head.length - tail.length;
   // "::" stands for at least one zero group; without it the groups must fill all 16 bytes.
@@ -31,13 +31,13 @@ function parseIPv6(s: string): number[] | undefined {
   return [...head, ...new Array<number>(missing).fill(0), ...tail];
 }
 
-/** "a:b:1.2.3.4" → bytes; the dotted IPv4 form is allowed only as the last group. */
-function groupsToBytes(text: string): number[] | undefined {
+/** "a:b:1.2.3.4" → bytes; the dotted IPv4 form is allowed only as the last group of the whole address. */
+function groupsToBytes(text: string, endsAddress: boolean): number[] | undefined {
   if (text === "") return [];
   const groups = text.split(":");
   const bytes: number[] = [];
   for (const [i, group] of groups.entries()) {
-    if (i === groups.length - 1 && group.includes(".")) {
+    if (endsAddress && i === groups.length - 1 && group.includes(".")) {
       const octets = parseIPv4(group);
       if (!octets) return undefined;
       bytes.push(...octets);
@@ -100,7 +100,7 @@ function formatNetwork(bytes: number[], prefix: number): string {
     return byte & (0xff << (8 - keep)) & 0xff;
   });
   if (masked.length === 4) return `${masked.join(".")}/${prefix}`;
-  const groups = [];
+  const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((masked[i] << 8) | masked[i + 1]).toString(16));
   return `${compressZeros(groups)}/${prefix}`;
 }

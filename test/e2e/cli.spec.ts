@@ -1,0 +1,68 @@
+// The CLI as a user runs it: help, version, standard input, -o, README's example command, a huge file.
+import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { root, runBerth } from "./run-berth.js";
+
+describe("berth CLI", () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "berth-cli-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("prints its version and help", () => {
+    const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    const v = runBerth(dir, ["--version"]);
+    assert.equal(v.status, 0);
+    assert.equal(v.stdout.trim(), version);
+    const help = runBerth(dir, ["--help"]);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /config/);
+    assert.match(help.stdout, /--project-directory/);
+  });
+
+  it("rejects an unknown command with status 1 and no stack trace", () => {
+    const r = runBerth(dir, ["frobnicate"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /unknown command 'frobnicate'/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it("reads a compose file from standard input with -f -", () => {
+    const r = runBerth(dir, ["-p", "piped", "-f", "-", "config", "--services"], {}, "services:\n  one: {image: a}\n  two: {image: b}\n");
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "one\ntwo\n");
+  });
+
+  it("writes the output to a file with -o", () => {
+    writeFileSync(join(dir, "compose.yaml"), "services:\n  web:\n    image: nginx\n");
+    const out = join(dir, "out.json");
+    const r = runBerth(dir, ["-p", "demo", "config", "--format", "json", "-o", out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.equal(JSON.parse(readFileSync(out, "utf8")).services.web.image, "nginx");
+  });
+
+  it("refuses a 50 MB compose file at once, naming the file", () => {
+    const file = join(dir, "compose.yaml");
+    writeFileSync(file, "services:\n" + "# padding padding padding padding padding padding padding padding\n".repeat(800_000));
+    const mib = (statSync(file).size / 1024 / 1024).toFixed(1);
+    assert.ok(Number(mib) >= 50);
+    const r = runBerth(dir, ["config"]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, `${file}:1:1: file is ${mib} MiB, over the 16.0 MiB limit for a compose file\n`);
+  });
+
+  it("runs README's example command word for word", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const commands = [...readme.matchAll(/```sh\n(.*)\n```/g)].map((m) => m[1]!);
+    assert.equal(commands.length, 2, "README has exactly two set-up commands");
+    const example = commands[0]!.replace(/^npm install && npx berth /, "");
+    assert.notEqual(example, commands[0], "the example command is `npm install && npx berth ...`");
+    const r = runBerth(root, example.split(" "));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^name: quickstart$/m);
+    assert.equal(commands[1], "npm install && npm test", "the test command is what .ci/run runs");
+    assert.match(readFileSync(join(root, ".ci/run"), "utf8"), /^npm install && npm test$/m);
+  });
+});
