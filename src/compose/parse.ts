@@ -55,6 +55,7 @@ function parseDocument(doc: Document.Parsed, file: string, at: (offset: number) 
   positions.set([], { value: at(root.range[0]) });
   index(root, [], { positions, resets, overrides, at });
 
+  checkAliases(doc, at);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -62,8 +63,8 @@ function parseDocument(doc: Document.Parsed, file: string, at: (offset: number) 
     if (err instanceof ReferenceError && /alias/i.test(err.message)) {
       throw new UserError(`YAML aliases expand to too many nodes (over ${MAX_ALIAS_COUNT}); refusing to expand them`, { loc: at(firstNestedAlias(doc)) });
     }
-    if (err instanceof ReferenceError) throw new UserError(`invalid YAML: ${firstLine(err.message)}`, { loc: at(0) });
-    throw err;
+    // undefined aliases, merge keys onto non-maps: the document is well-formed but cannot become data
+    throw new UserError(`invalid YAML: ${firstLine((err as Error).message)}`, { loc: at(root.range[0]) });
   }
   for (const path of resets) removeAt(data as Dict, path);
   return { file, data: data as Dict, positions, resets, overrides };
@@ -119,6 +120,14 @@ function removeAt(data: Dict, path: Path): void {
   const last = path[path.length - 1];
   if (Array.isArray(parent) && typeof last === "number") parent.splice(last, 1);
   else if (parent && typeof parent === "object" && last !== undefined) delete (parent as Dict)[last];
+}
+
+function checkAliases(doc: Document.Parsed, at: (offset: number) => Loc): void {
+  visit(doc, {
+    Alias(_, alias) {
+      if (!alias.resolve(doc)) throw new UserError(`invalid YAML: alias *${alias.source} refers to no anchor &${alias.source} before it`, { loc: at(alias.range?.[0] ?? 0) });
+    },
+  });
 }
 
 /** Offset of the first alias whose anchor itself holds aliases: where an expansion bomb starts. */

@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import type { ErrorObject } from "ajv";
 import { UserError, type Loc, type Path } from "./errors.js";
+import { closest } from "./suggest.js";
 import type { ParsedFile } from "./parse.js";
 
 interface CompiledSchema {
@@ -45,8 +46,9 @@ function toViolation(error: ErrorObject, file: ParsedFile): Violation {
   const schema = error.parentSchema as SchemaNode;
   switch (error.keyword) {
     case "additionalProperties": {
-      const path = [...at, error.params.additionalProperty as string];
-      return { path, detail: unknownKey(path[path.length - 1] as string, schema), loc: file.positions.locate(path) };
+      const key = error.params.additionalProperty as string;
+      const path = [...at, key];
+      return { path, detail: unknownKey(key, schema), loc: file.positions.locate(path) };
     }
     case "required": {
       return { path: at, detail: `missing required key "${error.params.missingProperty}"`, loc: file.positions.locate(at) };
@@ -57,8 +59,11 @@ function toViolation(error: ErrorObject, file: ParsedFile): Violation {
       const path = [...at, Math.max(i, j)];
       return { path, detail: `duplicate of item [${Math.min(i, j)}]`, loc: file.positions.locateValue(path) };
     }
-    default:
-      return { path: at, detail: valueDetail(error, schema), loc: file.positions.locateValue(at) };
+    default: {
+      // an empty value has no text of its own to point at: point at its key
+      const loc = error.data === null ? file.positions.locate(at) : file.positions.locateValue(at);
+      return { path: at, detail: valueDetail(error, schema), loc };
+    }
   }
 }
 
@@ -106,40 +111,15 @@ function unknownKey(key: string, schema: SchemaNode): string {
   const allowed = Object.keys(schema.properties ?? {});
   // a mapping without fixed keys holds names (services, networks...), which only a pattern restricts
   if (allowed.length === 0) return schema.hint ?? "invalid key";
-  const guess = closest(key, allowed);
+  const guess = closestKey(key, allowed);
   if (guess) return `unknown key (did you mean "${guess}"?)`;
   if (allowed.length <= MAX_LISTED_KEYS) return `unknown key (use one of ${allowed.map((k) => `"${k}"`).join(", ")})`;
   return schema.patternProperties?.["^x-"] ? 'unknown key (custom keys must start with "x-")' : "unknown key";
 }
 
 /** The allowed key a typo most likely meant: within one edit per three characters. */
-function closest(key: string, allowed: string[]): string | undefined {
-  const budget = Math.max(1, Math.floor(key.length / 3));
-  let best: string | undefined;
-  let bestDistance = budget + 1;
-  for (const candidate of allowed) {
-    const distance = editDistance(key.toLowerCase(), candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best;
-}
-
-/** Insertions, deletions, substitutions and swaps of neighbours (optimal string alignment distance). */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    d.push([i]);
-    for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        d[0][j] = j;
-        continue;
-      }
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
+function closestKey(key: string, allowed: string[]): string | undefined {
+  return closest(key.toLowerCase(), allowed, Math.max(1, Math.floor(key.length / 3)));
 }
 
 /** ajv's JSON pointer (`/services/web/ports/0`) as a Path, with list indexes as numbers. */

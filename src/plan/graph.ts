@@ -1,5 +1,6 @@
 // The service dependency graph: which services wait for which, and in what order they start and stop.
 import { UserError, type Loc, type Path } from "../compose/errors.js";
+import { closest } from "../compose/suggest.js";
 
 /** The fields of a service that name other services (the loader's model has many more). */
 export interface GraphService {
@@ -63,28 +64,9 @@ function edgesOf(name: string, service: GraphService): Edge[] {
 
 /** ` (did you mean "db"?)` when a known name is close enough to `name` to be what the user meant. */
 function suggestion(name: string, known: string[]): string {
-  let best = "";
   // up to two typos, fewer than the name has letters (any two-letter name is two edits from any other)
-  let bestDistance = Math.min(2, name.length - 1) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(name, candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
+  const best = closest(name, known, Math.min(2, name.length - 1));
   return best ? ` (did you mean "${best}"?)` : "";
-}
-
-/** The fewest edits (insert, delete, replace, or swap two neighbours) that turn `a` into `b`. */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i + j));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const replace = d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, replace);
-      const swapped = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1];
-      if (swapped) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

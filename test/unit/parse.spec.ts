@@ -71,4 +71,8 @@ describe("parse", () => {
   it("refuses non-string mapping keys", () => {
     assert.equal(messageOf("services:\n  ? [a, b]\n  : {}\n"), "compose.yaml:2:5: services: mapping keys must be plain strings");
   });
+
+  it("names an alias that refers to no anchor", () => {
+    assert.equal(messageOf("services:\n  a:\n    <<: *nope\n"), "compose.yaml:3:9: invalid YAML: alias *nope refers to no anchor &nope before it");
+  });
 });

@@ -18,6 +18,7 @@ export function normalizeServiceVolumes(value: unknown[], path: Path, ctx: Norma
 
 function longSyntax(entry: Dict, path: Path, ctx: NormalizeContext): ServiceVolume {
   const mount = withoutExtensions(entry) as unknown as ServiceVolume;
+  if (!mount.target) throw userError(ctx, path, `a mount needs a target (the path inside the container)`);
   if (mount.type === "bind" && !mount.source) {
     throw userError(ctx, path, `a bind mount needs a source (the host path to mount)`);
   }

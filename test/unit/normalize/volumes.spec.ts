@@ -38,6 +38,11 @@ services:
     assert.equal(err.message, "compose.yaml:5:9: services.web.volumes[0]: a bind mount needs a source (the host path to mount)");
   });
 
+  it("refuses a long-syntax mount without a target", () => {
+    const err = userError(() => web("services:\n  web:\n    image: x\n    volumes:\n      - {type: volume, source: data}\n"));
+    assert.equal(err.message, "compose.yaml:5:9: services.web.volumes[0]: a mount needs a target (the path inside the container)");
+  });
+
   it("locates an invalid tmpfs size at the size key", () => {
     const err = userError(() => web("services:\n  web:\n    image: x\n    volumes:\n      - type: tmpfs\n        target: /t\n        tmpfs:\n          size: lots\n"));
     assert.deepEqual(err.path, ["services", "web", "volumes", 0, "tmpfs", "size"]);
