@@ -54,13 +54,13 @@ function time(args: string[], env: NodeJS.ProcessEnv): { median: number; min: nu
 const dir = mkdtempSync(join(tmpdir(), "berth-bench-"));
 try {
   const files = generate(dir);
-  const config = [berth, "--project-directory", dir, ...files.flatMap((f) => ["-f", f]), "config", "--format", "json"];
+  const config = ["--", berth, "--project-directory", dir, ...files.flatMap((f) => ["-f", f]), "config", "--format", "json"];
   // NODE_EXTRA_CA_CERTS (set on this machine) makes every node process parse a CA bundle at start-up (~80 ms).
   const plain = { ...process.env };
   delete plain.NODE_EXTRA_CA_CERTS;
   for (const [label, env] of [["environment as is", process.env], ["without NODE_EXTRA_CA_CERTS", plain]] as const) {
     const bare = time(["-e", "0"], env);
-    const version = time([berth, "--version"], env);
+    const version = time(["--", berth, "--version"], env);
     const cfg = time(config, env);
     console.log(`${label}:`);
     console.log(`  node -e 0 (no berth, for scale)      median ${bare.median.toFixed(1)} ms  min ${bare.min.toFixed(1)} ms`);

@@ -2,6 +2,7 @@
 import { UserError } from "../compose/errors.js";
 import { serviceHash } from "../compose/hash.js";
 import type { Project } from "../compose/model.js";
+import type { Dict } from "../compose/parse.js";
 import { listProfiles } from "../compose/profiles.js";
 import { load, type GlobalOptions } from "./options.js";
 import { emit, lines, render, sortedKeys } from "./output.js";
@@ -25,15 +26,22 @@ export async function configCommand(globals: GlobalOptions, services: string[], 
   if (options.quiet) return;
   const out = (text: string) => emit(text, options.output);
 
-  if (options.services) return out(lines(Object.keys(project.services).sort()));
+  if (options.services) return out(lines(loaded.graph.levels().flat().filter((name) => name in project.services))); // dependencies first, as Compose lists them
   if (options.volumes) return out(lines(Object.keys(project.volumes ?? {}).sort()));
   if (options.networks) return out(lines(Object.keys(project.networks ?? {}).sort()));
   if (options.profiles) return out(lines(listProfiles(loaded.merged)));
   if (options.images) return out(lines(Object.entries(project.services).sort().map(([name, svc]) => svc.image ?? `${project.name}-${name}`)));
   if (options.hash !== undefined) return out(lines(hashes(project, options.hash)));
-  const { name, ...rest } = options.interpolate ? project : loaded.merged;
-  out(render({ name, ...(sortedKeys(rest) as object) }, options.format)); // name first, as Compose prints it
+  out(render(printable(options.interpolate ? project : loaded.merged), options.format));
 }
+
+/** As Compose prints a project: `name` first, then the rest sorted, without empty top-level sections. */
+function printable({ name, ...sections }: Project | Dict): object {
+  const kept = Object.entries(sections).filter(([key, value]) => key === "services" || !isEmptyMap(value));
+  return { name, ...(sortedKeys(Object.fromEntries(kept)) as object) };
+}
+
+const isEmptyMap = (value: unknown) => value !== null && typeof value === "object" && Object.keys(value).length === 0;
 
 function selectServices(project: Project, names: string[] | undefined): Project {
   if (!names) return project;
@@ -42,7 +50,7 @@ function selectServices(project: Project, names: string[] | undefined): Project 
 }
 
 function hashes(project: Project, which: string): string[] {
-  const names = which === "*" ? Object.keys(project.services).sort() : which.split(",").map((s) => s.trim());
+  const names = (which === "*" ? Object.keys(project.services) : which.split(",").map((s) => s.trim())).sort();
   return names.map((name) => {
     const service = project.services[name];
     if (!service) throw new UserError(`--hash: no such service: ${name}`);

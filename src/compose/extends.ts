@@ -49,11 +49,11 @@ class ExtendsResolver {
       throw new UserError(`extends loop: ${describeChain([...chain, hop])}`, extendsAt(referrer));
     }
 
-    const at = extendsAt(hop);
-    const ref = typeof local.extends === "string" ? { service: local.extends } : (local.extends as { service: string; file?: string });
-    const baseFile = ref.file === undefined ? hop.file : this.load(resolve(dirname(hop.file.file), ref.file), at);
+    const long = typeof local.extends !== "string";
+    const ref = long ? (local.extends as { service: string; file?: string }) : { service: local.extends as string };
+    const baseFile = ref.file === undefined ? hop.file : this.load(resolve(dirname(hop.file.file), ref.file), extendsAt(hop, "file"));
     if (!isDict(baseFile.data.services) || !Object.hasOwn(baseFile.data.services, ref.service)) {
-      throw new UserError(`service "${ref.service}" not found in ${ref.file ?? basename(hop.file.file)}`, at);
+      throw new UserError(`service "${ref.service}" not found in ${ref.file ?? basename(hop.file.file)}`, extendsAt(hop, long ? "service" : undefined));
     }
     let base = structuredClone(this.service({ file: baseFile, name: ref.service }, [...chain, hop])) as Dict;
     if (baseFile.file !== hop.file.file) {
@@ -80,8 +80,9 @@ interface Where {
   path: Path;
 }
 
-function extendsAt(hop: Hop): Where {
-  const path = ["services", hop.name, "extends"];
+/** Where `extends` (or its `file` / `service` key, in the long form) is written. */
+function extendsAt(hop: Hop, key?: "file" | "service"): Where {
+  const path = ["services", hop.name, "extends", ...(key ? [key] : [])];
   return { loc: hop.file.positions.locate(path), path };
 }
 

@@ -2,16 +2,15 @@
 // for interpolation, its relative paths resolved against its directory), and its services, networks, volumes,
 // secrets, configs and models are copied into the including file.
 //
-// As in Docker Compose, the including file may define a resource it includes: its definition is merged over the
-// included one, honouring its `!reset` / `!override` marks. Two includes defining the same resource differently
-// are an error naming both; identical definitions (one file included along two paths) are fine.
+// A resource defined both by an include and by the including file, or by two includes, is an error naming both
+// (to change an included resource, list an override file in that include's path); identical definitions (one
+// file included along two paths) are fine.
 //
 // Loading is the caller's: `loadIncluded` gets the request below, runs the whole per-project pipeline (which
 // calls resolveInclude again for the included files, with `request.chain`), and returns the merged model.
 import { dirname, relative, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { UserError, type Path } from "./errors.js";
-import { mergeFile } from "./merge.js";
+import { UserError, type Loc, type Path } from "./errors.js";
 import { isDict } from "./normalize/values.js";
 import type { Dict, ParsedFile } from "./parse.js";
 
@@ -40,7 +39,7 @@ const RESOURCE_KINDS = ["services", "networks", "volumes", "secrets", "configs",
 
 /** The file's data with its includes copied in and the `include` key gone. */
 export function resolveInclude(
-  file: Pick<ParsedFile, "file" | "data" | "positions" | "resets" | "overrides">,
+  file: Pick<ParsedFile, "file" | "data" | "positions">,
   including: Including,
   loadIncluded: LoadIncluded,
 ): Dict {
@@ -58,7 +57,7 @@ export function resolveInclude(
     const loop = request.paths.find((p) => chain.includes(p));
     if (loop) throw new UserError(`include loop: ${describeChain([...chain.slice(chain.indexOf(loop)), loop], chain[0]!)}`, where);
 
-    const model = loadIncluded(request);
+    const model = loadIncludedAt(loadIncluded, request, where);
     for (const kind of RESOURCE_KINDS) {
       if (!isDict(model[kind])) continue;
       const into = (imported[kind] ??= {}) as Dict;
@@ -74,7 +73,33 @@ export function resolveInclude(
       }
     }
   });
-  return mergeFile(imported, { data: own, resets: file.resets, overrides: file.overrides });
+  return withImported(own, imported, origins, file, including.projectDir);
+}
+
+/** A file of the include that cannot be read is reported where the include names it. */
+function loadIncludedAt(loadIncluded: LoadIncluded, request: IncludeRequest, where: { loc?: Loc; path: Path }): Dict {
+  try {
+    return loadIncluded(request);
+  } catch (err) {
+    if (err instanceof UserError && !err.loc) throw new UserError(err.detail, where);
+    throw err;
+  }
+}
+
+function withImported(own: Dict, imported: Dict, origins: Map<string, IncludeRequest>, file: Pick<ParsedFile, "positions">, projectDir: string): Dict {
+  const result: Dict = { ...own };
+  for (const [kind, definitions] of Object.entries(imported)) {
+    const mine = isDict(own[kind]) ? own[kind] : {};
+    for (const [name, definition] of Object.entries(definitions as Dict)) {
+      if (name in mine && !isDeepStrictEqual(mine[name], definition)) {
+        const from = origins.get(`${kind}\0${name}`)!.paths.map((p) => relative(projectDir, p)).join(" + ");
+        const path = [kind, name];
+        throw new UserError(`conflicts with the ${kind.slice(0, -1)} "${name}" included from ${from} (to change it, add an override file to that include's path list)`, { loc: file.positions.locate(path), path });
+      }
+    }
+    result[kind] = { ...(definitions as Dict), ...mine };
+  }
+  return result;
 }
 
 /** Short syntax is a path; long syntax `{path, project_directory, env_file}`, paths relative to the including project. */

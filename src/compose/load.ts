@@ -7,7 +7,7 @@ import type { Lookup } from "./dotenv.js";
 import { lookupIn, readEnvFiles, type Environment } from "./environment.js";
 import { UserError, type Loc, type Path, type Warn } from "./errors.js";
 import { resolveExtends } from "./extends.js";
-import { resolveInclude } from "./include.js";
+import { resolveInclude, type IncludeRequest } from "./include.js";
 import { interpolateFile } from "./interpolate.js";
 import { mergeFile } from "./merge.js";
 import type { Project } from "./model.js";
@@ -95,12 +95,19 @@ class Reader {
     for (const doc of documents) {
       resolveExtends(doc, (path) => this.readOne(path), this.home);
       doc.data = resolveInclude(doc, { projectDir, chain }, (request) => {
-        const env = this.lookup ? lookupIn(this.options.shell, readEnvFiles({ cwd: this.options.cwd, projectDir: request.projectDir, envFiles: request.envFiles, shell: this.options.shell })) : undefined;
-        return new Reader(this.options, env, this.documents).loadModel(request.paths, request.projectDir, request.chain);
+        return new Reader(this.options, this.includedLookup(request), this.documents).loadModel(request.paths, request.projectDir, request.chain);
       });
       merged = mergeFile(merged, doc);
     }
     return resolvePaths(merged, projectDir, this.home);
+  }
+
+  /** An included project sees its own env files, under the including project's variables (which win, as in compose-go). */
+  private includedLookup(request: IncludeRequest): Lookup | undefined {
+    const outer = this.lookup;
+    if (!outer) return undefined;
+    const own = readEnvFiles({ cwd: this.options.cwd, projectDir: request.projectDir, envFiles: request.envFiles, shell: this.options.shell });
+    return (name) => outer(name) ?? own[name];
   }
 
   /** A base file of `extends`: read once, its single document. */
@@ -124,16 +131,40 @@ class Reader {
     return documents;
   }
 
-  /** The last document that spells out `path` (later files override earlier ones), else its nearest ancestor. */
+  /** The document that spells out most of `path` (the later one on a tie: later files override), at that depth. */
   locate(path: Path): Loc | undefined {
-    for (let n = path.length; n >= 0; n--) {
-      const prefix = path.slice(0, n);
-      for (let i = this.documents.length - 1; i >= 0; i--) {
-        if (this.documents[i]!.positions.has(prefix)) return this.documents[i]!.positions.locate(prefix);
+    let best: { depth: number; loc: Loc | undefined } = { depth: -1, loc: undefined };
+    for (let i = this.documents.length - 1; i >= 0; i--) {
+      const doc = this.documents[i]!;
+      const spelled = asSpelled(doc.data, path);
+      for (let n = spelled.length; n > best.depth; n--) {
+        if (doc.positions.has(spelled.slice(0, n))) {
+          best = { depth: n, loc: doc.positions.locate(spelled.slice(0, n)) };
+          break;
+        }
       }
     }
-    return undefined;
+    return best.loc;
   }
+}
+
+/**
+ * `path` as a document spells it: later steps name list-form entries by key (`depends_on.db` for `depends_on: [db]`,
+ * `environment.A` for `- A=1`), the document by index.
+ */
+function asSpelled(data: unknown, path: Path): Path {
+  const spelled: (string | number)[] = [];
+  let node = data;
+  for (const part of path) {
+    let step: string | number = part;
+    if (Array.isArray(node) && typeof part === "string") {
+      const index = node.findIndex((item) => item === part || (typeof item === "string" && /^[=:]/.test(item.slice(part.length)) && item.startsWith(part)));
+      if (index >= 0) step = index;
+    }
+    spelled.push(step);
+    node = node !== null && typeof node === "object" ? (node as Record<string | number, unknown>)[step] : undefined;
+  }
+  return spelled;
 }
 
 function readText(file: string): string {

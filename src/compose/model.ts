@@ -3,6 +3,7 @@
 // Keys the user did not set are absent. `x-*` extensions are dropped.
 import type { PortConfig } from "./syntax/ports.js";
 import type { Ulimit } from "./syntax/ulimits.js";
+import type { VolumeMount } from "./syntax/volumes.js";
 
 export interface Project {
   name: string;
@@ -129,7 +130,8 @@ export interface BuildConfig {
   context: string;
   dockerfile?: string;
   dockerfile_inline?: string;
-  args?: Record<string, string>;
+  /** null: a bare arg the shell does not set (the builder then uses the Dockerfile's default) */
+  args?: Record<string, string | null>;
   labels?: Mapping;
   additional_contexts?: Mapping;
   ssh?: string[];
@@ -190,18 +192,8 @@ export interface ServiceNetwork {
   interface_name?: string;
 }
 
-export interface ServiceVolume {
-  type: "bind" | "volume" | "tmpfs" | "image" | "npipe" | "cluster";
-  /** a named volume's key, or an absolute host path for a bind mount; absent for anonymous volumes and tmpfs */
-  source?: string;
-  target: string;
-  read_only?: boolean;
-  consistency?: string;
-  bind?: { propagation?: string; create_host_path?: boolean; selinux?: "z" | "Z"; recursive?: string };
-  volume?: { nocopy?: boolean; subpath?: string; labels?: Mapping };
-  tmpfs?: { size?: Bytes; mode?: number };
-  image?: { subpath?: string };
-}
+/** A mount in the long syntax; `source` is a named volume's key, or an absolute host path for a bind mount. */
+export type ServiceVolume = VolumeMount;
 
 /** A secret or config given to a service. */
 export interface ServiceFileMount {

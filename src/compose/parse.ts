@@ -1,5 +1,5 @@
 // Step 1: YAML text → plain data, with the position of every key and the `!reset` / `!override` marks.
-import { LineCounter, isAlias, isCollection, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from "yaml";
+import { LineCounter, isAlias, isCollection, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node, type ScalarTag } from "yaml";
 import { UserError, type Loc, type Path } from "./errors.js";
 import { Positions } from "./positions.js";
 
@@ -9,6 +9,15 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 const MAX_ALIAS_COUNT = 10_000;
 
 export type Dict = Record<string, unknown>;
+
+/** `0440` is octal in Compose (go-yaml reads a leading zero as octal), as file modes are written. */
+const legacyOctal: ScalarTag = {
+  tag: "tag:yaml.org,2002:int",
+  default: true,
+  test: /^0[0-7]+$/,
+  identify: (value) => typeof value === "number",
+  resolve: (text) => parseInt(text, 8),
+};
 
 /** One YAML document of a compose file, as plain data. */
 export interface ParsedFile {
@@ -32,7 +41,7 @@ export function checkSize(file: string, bytes: number): void {
 export function parseCompose(file: string, text: string): ParsedFile[] {
   checkSize(file, Buffer.byteLength(text));
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, merge: true, uniqueKeys: false, prettyErrors: false });
+  const docs = parseAllDocuments(text, { lineCounter: lines, merge: true, uniqueKeys: false, prettyErrors: false, customTags: (tags) => [legacyOctal, ...tags] });
   const at = (offset: number): Loc => ({ file, ...lines.linePos(offset) });
   if (!Array.isArray(docs)) throw new UserError("empty compose file", { loc: { file, line: 1, col: 1 } });
   const parsed = docs.filter((doc) => doc.contents !== null || doc.errors.length > 0).map((doc) => parseDocument(doc, file, at));
@@ -147,4 +156,8 @@ function firstNestedAlias(doc: Document.Parsed): number {
   return offset;
 }
 
-const firstLine = (s: string) => s.split("\n")[0]!.trim();
+/** The yaml package's first line, in our message style (lower-case start). */
+function firstLine(message: string): string {
+  const line = message.split("\n")[0]!.trim();
+  return line.charAt(0).toLowerCase() + line.slice(1);
+}

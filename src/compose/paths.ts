@@ -2,7 +2,9 @@
 // definition came from (a service extended from another file, an included project). `~` is the user's home.
 // Absolute paths are left alone, so resolving twice changes nothing.
 import { isAbsolute, join, resolve } from "node:path";
+import { ValueError } from "./errors.js";
 import { isDict } from "./normalize/values.js";
+import { parseVolumeSpec } from "./syntax/volumes.js";
 import type { Dict } from "./parse.js";
 
 type Absolute = (path: string) => string;
@@ -73,13 +75,23 @@ function serviceVolume(volume: unknown, absolute: Absolute): unknown {
   if (typeof volume === "string") {
     const colon = volume.indexOf(":");
     const source = volume.slice(0, Math.max(colon, 0));
-    if (!/^[.~]/.test(source)) return volume;
+    if (!/^[.~]/.test(source) || !isValidVolumeSpec(volume)) return volume; // an invalid one is reported as written
     return absolute(source) + volume.slice(colon);
   }
   if (isDict(volume) && volume.type === "bind" && typeof volume.source === "string") {
     return { ...volume, source: absolute(volume.source) };
   }
   return volume;
+}
+
+function isValidVolumeSpec(spec: string): boolean {
+  try {
+    parseVolumeSpec(spec);
+    return true;
+  } catch (err) {
+    if (err instanceof ValueError) return false;
+    throw err;
+  }
 }
 
 /** A local volume with `o: bind` is a bind mount of `device` in disguise. */

@@ -8,7 +8,7 @@ const berth = join(root, "bin/berth.js");
 export const FAKE_HOME = "/home/berth-tester";
 
 export function runBerth(cwd: string, args: string[], env: Record<string, string> = {}, input?: string) {
-  return spawnSync(process.execPath, [berth, ...args], {
+  return spawnSync(process.execPath, ["--", berth, ...args], {
     cwd,
     input,
     encoding: "utf8",

@@ -18,6 +18,15 @@ describe("discovery", () => {
     const main = touch("compose.yaml");
     touch("docker-compose.yml");
     const override = touch("compose.override.yml");
+    touch("compose.override.yaml");
+    touch("docker-compose.override.yaml");
+    assert.deepEqual(findComposeFiles({ cwd: dir, files: [] }), [main, override]);
+  });
+
+  it("prefers docker-compose.yml over docker-compose.yaml, as compose-go does", () => {
+    const main = touch("docker-compose.yml");
+    touch("docker-compose.yaml");
+    const override = touch("docker-compose.override.yml");
     touch("docker-compose.override.yaml");
     assert.deepEqual(findComposeFiles({ cwd: dir, files: [] }), [main, override]);
   });

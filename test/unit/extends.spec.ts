@@ -70,13 +70,13 @@ describe("extends", () => {
   it("reports an unknown base service where extends names it", () => {
     const files = { "/p/compose.yaml": "services:\n  web:\n    extends: {file: common.yaml, service: base}\n", "/p/common.yaml": "services:\n  other: {image: x}\n" };
     assert.throws(() => project(files).resolve("/p/compose.yaml"), {
-      message: '/p/compose.yaml:3:5: services.web.extends: service "base" not found in common.yaml',
+      message: '/p/compose.yaml:3:34: services.web.extends.service: service "base" not found in common.yaml',
     });
   });
 
   it("reports a missing file where extends names it", () => {
     const files = { "/p/compose.yaml": "services:\n  web:\n    extends: {file: gone.yaml, service: base}\n" };
-    assert.throws(() => project(files).resolve("/p/compose.yaml"), { message: "/p/compose.yaml:3:5: services.web.extends: compose file not found: /p/gone.yaml" });
+    assert.throws(() => project(files).resolve("/p/compose.yaml"), { message: "/p/compose.yaml:3:15: services.web.extends.file: compose file not found: /p/gone.yaml" });
   });
 
   it("reports a loop, naming every service on it in order", () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { dirname } from "node:path";
 import { resolveInclude, type IncludeRequest } from "../../src/compose/include.js";
+import { UserError } from "../../src/compose/errors.js";
 import { mergeFile } from "../../src/compose/merge.js";
 import { parseCompose, type Dict } from "../../src/compose/parse.js";
 import { resolvePaths } from "../../src/compose/paths.js";
@@ -12,6 +13,7 @@ describe("include", () => {
     const loadModel = (paths: string[], projectDir: string, chain: readonly string[]): Dict => {
       let merged: Dict = {};
       for (const path of paths) {
+        if (!(path in files)) throw new UserError(`compose file not found: ${path}`);
         const file = parseCompose(path, files[path]!)[0]!;
         merged = mergeFile(merged, { ...file, data: resolveInclude(file, { projectDir, chain }, loadIncluded) });
       }
@@ -53,12 +55,27 @@ describe("include", () => {
     });
   });
 
-  it("merges the including file's definition of a resource over the included one", () => {
+  it("refuses a resource defined both by the including file and an include, at the including definition", () => {
     const { load } = loader({
-      "/p/compose.yaml": "include: [db.yaml]\nservices:\n  db:\n    ports: ['5432:5432']\n    environment: {DEBUG: !reset null}\n",
-      "/p/db.yaml": "services:\n  db: {image: postgres, environment: {DEBUG: '1', USER: pg}}\n",
+      "/p/compose.yaml": "include: [db.yaml]\nservices:\n  db:\n    ports: ['5432:5432']\n",
+      "/p/db.yaml": "services:\n  db: {image: postgres}\n",
     });
-    assert.deepEqual(load("/p/compose.yaml").services, { db: { image: "postgres", environment: { USER: "pg" }, ports: ["5432:5432"] } });
+    assert.throws(() => load("/p/compose.yaml"), {
+      message: `/p/compose.yaml:3:3: services.db: conflicts with the service "db" included from db.yaml (to change it, add an override file to that include's path list)`,
+    });
+  });
+
+  it("accepts an including definition identical to the included one", () => {
+    const { load } = loader({
+      "/p/compose.yaml": "include: [db.yaml]\nservices:\n  db: {image: postgres}\n",
+      "/p/db.yaml": "services:\n  db: {image: postgres}\n",
+    });
+    assert.deepEqual(load("/p/compose.yaml").services, { db: { image: "postgres" } });
+  });
+
+  it("reports an include file that cannot be read where the include names it", () => {
+    const { load } = loader({ "/p/compose.yaml": "include:\n  - gone.yaml\n" });
+    assert.throws(() => load("/p/compose.yaml"), { message: "/p/compose.yaml:2:5: include[0]: compose file not found: /p/gone.yaml" });
   });
 
   it("accepts one file included along two paths", () => {

@@ -75,4 +75,9 @@ describe("parse", () => {
   it("names an alias that refers to no anchor", () => {
     assert.equal(messageOf("services:\n  a:\n    <<: *nope\n"), "compose.yaml:3:9: invalid YAML: alias *nope refers to no anchor &nope before it");
   });
+
+  it("reads a leading-zero integer as octal, as Compose does for file modes", () => {
+    const doc = parseOne("configs:\n  - {source: c, mode: 0440}\n  - {source: d, mode: 440}\n");
+    assert.deepEqual(doc.data.configs, [{ source: "c", mode: 0o440 }, { source: "d", mode: 440 }]);
+  });
 });

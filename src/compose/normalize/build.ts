@@ -1,5 +1,5 @@
 // `build`: always the long form, with compose-go's defaults (context: the project directory, dockerfile:
-// "Dockerfile") and build args resolved from the shell.
+// "Dockerfile") and bare build args resolved from the shell.
 import type { Lookup } from "../dotenv.js";
 import type { Path } from "../errors.js";
 import type { BuildConfig } from "../model.js";
@@ -28,14 +28,9 @@ export function normalizeBuild(value: unknown, path: Path, ctx: NormalizeContext
   return out;
 }
 
-/** Like `environment`, but an arg with no value and no shell variable is dropped (compose-go resolves args so). */
-function resolveArgs(value: unknown, lookup: Lookup): Record<string, string> {
-  return Object.fromEntries(
-    assignments(value).flatMap(([key, v]) => {
-      const resolved = v ?? lookup(key);
-      return resolved === undefined ? [] : [[key, resolved]];
-    }),
-  );
+/** Like `environment`: a bare arg takes the shell's value, and stays null when the shell has none (compose-go). */
+function resolveArgs(value: unknown, lookup: Lookup): Record<string, string | null> {
+  return Object.fromEntries(assignments(value).map(([key, v]) => [key, v ?? lookup(key) ?? null]));
 }
 
 /** `default` or `id=path` entries; the map form `{ id: path }` becomes the same list. */

@@ -10,9 +10,9 @@ describe("normalize: build", () => {
     assert.deepEqual(web("services: {web: {build: {dockerfile_inline: FROM scratch}}}").build, { context: "/srv/demo", dockerfile_inline: "FROM scratch" });
   });
 
-  it("resolves bare build args from the shell and drops those it does not set", () => {
+  it("resolves bare build args from the shell and keeps those it does not set as null", () => {
     const build = web("services: {web: {build: {context: /c, args: [VERSION, MISSING, MODE=prod]}}}", { env: { VERSION: "1.2" } }).build;
-    assert.deepEqual(build?.args, { VERSION: "1.2", MODE: "prod" });
+    assert.deepEqual(build?.args, { VERSION: "1.2", MISSING: null, MODE: "prod" });
   });
 
   it("canonicalises labels, ssh, sizes, hosts and secrets inside build", () => {
