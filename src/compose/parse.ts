@@ -62,9 +62,8 @@ function parseDocument(doc: Document.Parsed, file: string, at: (offset: number) 
   const resets: Path[] = [];
   const overrides: Path[] = [];
   positions.set([], { value: at(root.range[0]) });
-  index(root, [], { positions, resets, overrides, at });
+  index(root, [], { positions, resets, overrides, at, anchors: new Set() });
 
-  checkAliases(doc, at);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -81,6 +80,8 @@ function parseDocument(doc: Document.Parsed, file: string, at: (offset: number) 
 
 interface Indexing {
   positions: Positions;
+  /** anchors defined so far, in document order: an alias may only name one of these */
+  anchors: Set<string>;
   resets: Path[];
   overrides: Path[];
   at: (offset: number) => Loc;
@@ -95,7 +96,12 @@ function index(node: Node | null, path: Path, ix: Indexing): void {
         throw new UserError("mapping keys must be plain strings", { loc: ix.at((keyNode as Node | null)?.range?.[0] ?? node.range?.[0] ?? 0), path });
       }
       const key = String(keyNode.value);
-      if (key === "<<") continue; // merge key: its entries have no spot of their own, the map's position stands for them
+      if (key === "<<") {
+        // merge key: its entries have no spot of their own, the map's position stands for them
+        const sources = pair.value as Node | null;
+        for (const source of isSeq(sources) ? sources.items : [sources]) visitChild(source as Node | null, path, ix);
+        continue;
+      }
       const child = [...path, key];
       const value = pair.value as Node | null;
       const keyLoc = ix.at(keyNode.range?.[0] ?? 0);
@@ -116,10 +122,15 @@ function index(node: Node | null, path: Path, ix: Indexing): void {
 }
 
 function visitChild(node: Node | null, path: Path, ix: Indexing): void {
-  if (node && !isAlias(node)) {
-    if (node.tag === "!reset") ix.resets.push(path);
-    else if (node.tag === "!override") ix.overrides.push(path);
+  if (isAlias(node)) {
+    if (!ix.anchors.has(node.source)) {
+      throw new UserError(`invalid YAML: alias *${node.source} refers to no anchor &${node.source} before it`, { loc: ix.at(node.range?.[0] ?? 0) });
+    }
+    return;
   }
+  if (node?.anchor) ix.anchors.add(node.anchor);
+  if (node?.tag === "!reset") ix.resets.push(path);
+  else if (node?.tag === "!override") ix.overrides.push(path);
   if (isCollection(node)) index(node, path, ix);
 }
 
@@ -129,14 +140,6 @@ function removeAt(data: Dict, path: Path): void {
   const last = path[path.length - 1];
   if (Array.isArray(parent) && typeof last === "number") parent.splice(last, 1);
   else if (parent && typeof parent === "object" && last !== undefined) delete (parent as Dict)[last];
-}
-
-function checkAliases(doc: Document.Parsed, at: (offset: number) => Loc): void {
-  visit(doc, {
-    Alias(_, alias) {
-      if (!alias.resolve(doc)) throw new UserError(`invalid YAML: alias *${alias.source} refers to no anchor &${alias.source} before it`, { loc: at(alias.range?.[0] ?? 0) });
-    },
-  });
 }
 
 /** Offset of the first alias whose anchor itself holds aliases: where an expansion bomb starts. */
