@@ -3,8 +3,7 @@ import { UserError } from "../compose/errors.js";
 import { serviceHash } from "../compose/hash.js";
 import type { Project } from "../compose/model.js";
 import type { Dict } from "../compose/parse.js";
-import { listProfiles } from "../compose/profiles.js";
-import { load, type GlobalOptions } from "./options.js";
+import { load, loadUninterpolated, type GlobalOptions } from "./options.js";
 import { emit, lines, render, sortedKeys } from "./output.js";
 
 export interface ConfigOptions {
@@ -21,18 +20,23 @@ export interface ConfigOptions {
 }
 
 export async function configCommand(globals: GlobalOptions, services: string[], options: ConfigOptions): Promise<void> {
-  const loaded = load(globals, services, { interpolate: options.interpolate });
+  const out = (text: string) => emit(text, options.output);
+  if (!options.interpolate) {
+    const { merged } = loadUninterpolated(globals, services);
+    if (!options.quiet) out(render(printable(merged), options.format));
+    return;
+  }
+  const loaded = load(globals, services);
   const project = selectServices(loaded.project, services.length > 0 ? loaded.graph.closure(services) : undefined);
   if (options.quiet) return;
-  const out = (text: string) => emit(text, options.output);
 
   if (options.services) return out(lines(loaded.graph.levels().flat().filter((name) => name in project.services))); // dependencies first, as Compose lists them
-  if (options.volumes) return out(lines(Object.keys(project.volumes ?? {}).sort()));
-  if (options.networks) return out(lines(Object.keys(project.networks ?? {}).sort()));
-  if (options.profiles) return out(lines(listProfiles(loaded.merged)));
+  if (options.volumes) return out(lines(Object.keys(project.volumes).sort()));
+  if (options.networks) return out(lines(Object.keys(project.networks).sort()));
+  if (options.profiles) return out(lines(loaded.profiles));
   if (options.images) return out(lines(Object.entries(project.services).sort().map(([name, svc]) => svc.image ?? `${project.name}-${name}`)));
   if (options.hash !== undefined) return out(lines(hashes(project, options.hash)));
-  out(render(printable(options.interpolate ? project : loaded.merged), options.format));
+  out(render(printable(project), options.format));
 }
 
 /** As Compose prints a project: `name` first, then the rest sorted, without empty top-level sections. */

@@ -1,6 +1,6 @@
 // Global command-line options → loader options, shared by every command that reads the compose project.
 import { formatWarning, type Warning } from "../compose/errors.js";
-import { loadProject, type LoadOptions, type LoadedProject } from "../compose/load.js";
+import { loadModel, loadProject, type LoadedModel, type LoadOptions, type LoadedProject } from "../compose/load.js";
 
 export interface GlobalOptions {
   file: string[];
@@ -36,6 +36,11 @@ export function loadOptions(globals: GlobalOptions, services: string[], extra: P
   };
 }
 
-export function load(globals: GlobalOptions, services: string[], extra: Partial<LoadOptions> = {}): LoadedProject {
-  return loadProject(loadOptions(globals, services, extra));
+export function load(globals: GlobalOptions, services: string[]): LoadedProject {
+  return loadProject(loadOptions(globals, services));
+}
+
+/** The merged files, variables left as written (`config --no-interpolate`). */
+export function loadUninterpolated(globals: GlobalOptions, services: string[]): LoadedModel {
+  return loadModel(loadOptions(globals, services, { interpolate: false }));
 }

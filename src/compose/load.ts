@@ -15,7 +15,7 @@ import { normalize } from "./normalize.js";
 import { check } from "./check.js";
 import { checkSize, parseCompose, type Dict, type ParsedFile } from "./parse.js";
 import { resolvePaths } from "./paths.js";
-import { applyProfiles } from "./profiles.js";
+import { applyProfiles, listProfiles } from "./profiles.js";
 import { projectName } from "./project-name.js";
 import { validateSchema } from "./validate.js";
 import { buildGraph, type Graph } from "../plan/graph.js";
@@ -31,22 +31,40 @@ export interface LoadOptions {
   /** services named on the command line: they enable their profiles */
   services: string[];
   shell: Environment;
-  /** false for `config --no-interpolate`: the merged files are returned as written, not normalised */
+  /** false for `config --no-interpolate`: variables are left as written (use loadModel: values are not normalised) */
   interpolate?: boolean;
   readStdin?: () => string;
   warn: Warn;
 }
 
-export interface LoadedProject {
-  project: Project;
-  graph: Graph;
+/** The merged files with profiles applied, before normalisation (what `config --no-interpolate` prints). */
+export interface LoadedModel {
+  name: string;
+  /** the merged compose dict, `name` set to the project name, services of disabled profiles left out */
+  merged: Dict;
+  /** every profile the files name, enabled or not */
+  profiles: string[];
   projectDir: string;
   configFiles: string[];
-  /** the merged files before normalisation (what `config --no-interpolate` prints) */
-  merged: Dict;
+  lookup: Lookup;
+  locate: (path: Path) => Loc | undefined;
+}
+
+export interface LoadedProject extends LoadedModel {
+  project: Project;
+  graph: Graph;
 }
 
 export function loadProject(options: LoadOptions): LoadedProject {
+  const model = loadModel(options);
+  const { name, projectDir, lookup, locate } = model;
+  const project = normalize(model.merged, { projectName: name, projectDir, lookup, readFile: (path) => readFileSync(path, "utf8"), locate, warn: options.warn });
+  check(project, { locate, warn: options.warn });
+  const graph = buildGraph(project.services, locate);
+  return { ...model, project, graph };
+}
+
+export function loadModel(options: LoadOptions): LoadedModel {
   const early = readEnvFiles({ cwd: options.cwd, projectDir: options.projectDirectory ?? options.cwd, envFiles: options.envFiles, shell: options.shell });
   const earlyLookup = lookupIn(options.shell, early);
   const configFiles = findComposeFiles({
@@ -59,9 +77,8 @@ export function loadProject(options: LoadOptions): LoadedProject {
   const projectDir = projectDirectory(options.cwd, configFiles, options.projectDirectory);
   const fileVars = readEnvFiles({ cwd: options.cwd, projectDir, envFiles: options.envFiles, shell: options.shell });
   const lookup = lookupIn(options.shell, fileVars);
-  const interpolating = options.interpolate !== false;
 
-  const reader = new Reader(options, interpolating ? lookup : undefined);
+  const reader = new Reader(options, options.interpolate === false ? undefined : lookup);
   const merged = reader.loadModel(configFiles, projectDir, []);
   const locate = (path: Path) => reader.locate(path);
 
@@ -69,11 +86,7 @@ export function loadProject(options: LoadOptions): LoadedProject {
   const name = projectName({ flag: options.projectName, env: lookup("COMPOSE_PROJECT_NAME"), topLevel: topName, projectDir });
   const profiles = options.profiles.length > 0 ? options.profiles : splitList(lookup("COMPOSE_PROFILES"));
   const enabled = applyProfiles(merged, profiles, options.services, locate);
-
-  const project = normalize(enabled, { projectName: name, projectDir, lookup, readFile: (path) => readFileSync(path, "utf8"), locate, warn: options.warn });
-  check(project, { locate, warn: options.warn });
-  const graph = buildGraph(project.services, locate);
-  return { project, graph, projectDir, configFiles, merged: { ...merged, name } };
+  return { name, merged: { ...enabled, name }, profiles: listProfiles(merged), projectDir, configFiles, lookup, locate };
 }
 
 /** Reads, interpolates and validates compose files, and remembers every document so errors can be located. */
