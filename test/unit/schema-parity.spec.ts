@@ -72,11 +72,13 @@ describe("schema parity with compose-go", function () {
     reference = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
   });
 
-  for (const file of composeFiles(fixtures)) {
-    const name = relative(fixtures, file);
-    it(`gives compose-go's verdict on ${name}`, function () {
-      const docs = documents(file);
-      if (!docs) this.skip();
+  // files that do not parse test the parser, not the schema: there is no verdict to compare
+  const parsed = composeFiles(fixtures).flatMap((file) => {
+    const docs = documents(file);
+    return docs ? [{ name: relative(fixtures, file), docs }] : [];
+  });
+  for (const { name, docs } of parsed) {
+    it(`gives compose-go's verdict on ${name}`, () => {
       docs.forEach((doc, i) => {
         const ours = ourVerdict(doc);
         const theirs = referenceVerdict(reference, doc);
