@@ -65,4 +65,17 @@ describe("berth CLI", () => {
     assert.equal(commands[1], "npm install && npm test", "the test command is what .ci/run runs");
     assert.match(readFileSync(join(root, ".ci/run"), "utf8"), /^npm install && npm test$/m);
   });
+
+  it("prints the dependency graph as Mermaid and as DOT, optionally for some services only", () => {
+    writeFileSync(join(dir, "compose.yaml"), "services:\n  web: {image: w, depends_on: {api: {condition: service_healthy}}}\n  api: {image: a, depends_on: [db]}\n  db: {image: d}\n  tool: {image: t}\n");
+    const mermaid = runBerth(dir, ["-p", "g", "graph"]);
+    assert.equal(mermaid.status, 0, mermaid.stderr);
+    assert.match(mermaid.stdout, /^flowchart TD\n/);
+    assert.match(mermaid.stdout, /-->\|service_healthy\|/);
+    const dot = runBerth(dir, ["-p", "g", "graph", "--format", "dot", "api"]);
+    assert.equal(dot.status, 0, dot.stderr);
+    assert.match(dot.stdout, /^digraph /);
+    assert.match(dot.stdout, /"api" -> "db"/);
+    assert.doesNotMatch(dot.stdout, /"web"|"tool"/, "only api and what it depends on");
+  });
 });
