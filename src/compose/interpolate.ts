@@ -43,7 +43,8 @@ export function interpolateFile(file: ParsedFile, lookup: Lookup, warn: Warn): v
   // each path must be interpolated once and cast by its own rule.
   const visit = (value: unknown, path: Path): unknown => {
     if (typeof value === "string") {
-      const where = { loc: file.positions.locateValue(path), path };
+      // the position is looked up only when an error or warning needs it
+      const where = { path, get loc() { return file.positions.locateValue(path); } };
       const text = interpolate(value, lookup, where, warn);
       return located(where, () => castString(path, text, (message) => warn({ message, ...where })));
     }

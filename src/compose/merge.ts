@@ -20,7 +20,7 @@ export function mergeFile(base: Dict, over: Pick<ParsedFile, "data" | "resets" |
   const cleared = structuredClone(base);
   for (const path of over.resets) removeAt(cleared, path);
   const overridden = new Set(over.overrides.map(pathKey));
-  const merge: Merge = (b, o, path) => (overridden.has(pathKey(path)) ? o : mergeValue(b, o, path, merge));
+  const merge: Merge = (b, o, path) => (overridden.size > 0 && overridden.has(pathKey(path)) ? o : mergeValue(b, o, path, merge));
   const merged = merge(cleared, structuredClone(over.data), []) as Dict;
   return withUniqueEntries(merged);
 }

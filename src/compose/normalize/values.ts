@@ -37,8 +37,14 @@ export function toMapping(value: unknown): Mapping {
 }
 
 /** Where a user error about `path` points: the file position that spells it out, and the path itself. */
-export function at(ctx: NormalizeContext, path: Path): { loc?: Loc; path: Path } {
-  return { loc: ctx.locate(path), path };
+/** Where `path` is written, looked up only when an error or warning reads it. */
+export function at(ctx: NormalizeContext, path: Path): { readonly loc?: Loc; path: Path } {
+  return {
+    path,
+    get loc() {
+      return ctx.locate(path);
+    },
+  };
 }
 
 export function userError(ctx: NormalizeContext, path: Path, detail: string): UserError {
