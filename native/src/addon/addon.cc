@@ -1,0 +1,16 @@
+#include <napi.h>
+
+#include "fs_ops.h"
+#include "pidfd.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("mknod", Napi::Function::New(env, Mknod, "mknod"));
+  exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr, "lsetxattr"));
+  exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr, "lgetxattr"));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
+  exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
+  exports.Set("waitPid", Napi::Function::New(env, WaitPid, "waitPid"));
+  return exports;
+}
+
+NODE_API_MODULE(berth_native, Init)

@@ -1,0 +1,255 @@
+// Typed access to native/: the addon (syscalls node:fs lacks) and the berth-monitor executable.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** node-gyp's output directory; the same relative path from src/runtime and dist/runtime. */
+const NATIVE_BUILD_DIR = fileURLToPath(new URL("../../native/build/Release/", import.meta.url));
+
+interface Addon {
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  lgetxattr(path: string, name: string): Buffer;
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  waitPid(pid: number): Promise<void>;
+}
+
+let addon: Addon | undefined;
+
+function nativeArtifact(name: string): string {
+  const path = NATIVE_BUILD_DIR + name;
+  if (!existsSync(path)) {
+    throw new Error(`berth's native code is not built: ${path} is missing; run \`npm run build:native\``);
+  }
+  return path;
+}
+
+// Loaded on first use so that commands which never touch the runtime work without a native build.
+function loadAddon(): Addon {
+  addon ??= createRequire(import.meta.url)(nativeArtifact("berth_native.node")) as Addon;
+  return addon;
+}
+
+/** Absolute path of the berth-monitor executable. */
+export function monitorPath(): string {
+  return nativeArtifact("berth-monitor");
+}
+
+/** File type bits for {@link mknod}'s mode (from <sys/stat.h>). */
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+/**
+ * Creates a device node or fifo; `mode` combines a type (S_IFCHR...) with permission bits.
+ * An overlayfs whiteout is `mknod(path, S_IFCHR, 0, 0)`. Throws Node-style errors (`.code` EEXIST...).
+ */
+export function mknod(path: string, mode: number, major = 0, minor = 0): void {
+  loadAddon().mknod(path, mode, major, minor);
+}
+
+/** Sets an extended attribute without following a final symlink, e.g. `trusted.overlay.opaque` = "y". */
+export function lsetxattr(path: string, name: string, value: Buffer | string): void {
+  loadAddon().lsetxattr(path, name, typeof value === "string" ? Buffer.from(value) : value);
+}
+
+/** Reads an extended attribute without following a final symlink; a missing one throws with code ENODATA. */
+export function lgetxattr(path: string, name: string): Buffer {
+  return loadAddon().lgetxattr(path, name);
+}
+
+/** Opens a pidfd for `pid` (close it with fs.closeSync). Throws ESRCH when there is no such process. */
+export function pidfdOpen(pid: number): number {
+  return loadAddon().pidfdOpen(pid);
+}
+
+/** Signals the process behind a pidfd; unlike process.kill it cannot hit a recycled pid. */
+export function pidfdSendSignal(pidfd: number, signal: number): void {
+  loadAddon().pidfdSendSignal(pidfd, signal);
+}
+
+/**
+ * Resolves when process `pid` exits; it need not be our child. Rejects with code ESRCH when there
+ * is no such process, which includes one that exited before the call.
+ */
+export async function waitPid(pid: number): Promise<void> {
+  return loadAddon().waitPid(pid);
+}
+
+// ---- berth-monitor: the spec it reads, how it is started, what it leaves behind (native/README.md) ----
+
+/** Docker's default capability set. */
+export const DOCKER_DEFAULT_CAPS = [
+  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+  "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+] as const;
+
+/** Docker's masked paths: files are covered by /dev/null, directories by an empty read-only tmpfs. */
+export const DOCKER_MASKED_PATHS = [
+  "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+  "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+] as const;
+
+/** Docker's read-only paths. */
+export const DOCKER_READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"] as const;
+
+export interface BindMount { source: string; target: string; options?: string[] }
+export interface TmpfsMount { target: string; options?: string[] }
+export interface Rlimit { name: string; soft: number; hard: number }
+
+interface ProcessSpec {
+  argv: string[];
+  env?: string[];
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+  groups?: number[];
+  /** Capability names; Docker's default set when absent. */
+  caps?: readonly string[];
+  noNewPrivs?: boolean;
+  rlimits?: Rlimit[];
+  tty?: boolean;
+  openStdin?: boolean;
+  /** Wait for a start frame on attach.sock before execve (attach first, lose no output). */
+  hold?: boolean;
+  /** cgroup.procs files to join. */
+  cgroups?: string[];
+}
+
+export interface ContainerSpec extends ProcessSpec {
+  /** Image layers, topmost first. */
+  lower: string[];
+  upper: string;
+  work: string;
+  /** Where the overlay is mounted. */
+  rootfs: string;
+  readonlyRootfs?: boolean;
+  hostname?: string;
+  domainname?: string;
+  /** "new" (default: loopback only), "host", or the path of a network namespace to join. */
+  net?: string;
+  binds?: BindMount[];
+  tmpfs?: TmpfsMount[];
+  masked?: readonly string[];
+  readonlyPaths?: readonly string[];
+  sysctls?: Record<string, string>;
+  shmSize?: number;
+  /** Run a minimal init as pid 1 that reaps zombies and forwards signals (Docker's --init). */
+  init?: boolean;
+  /** memory.events (v2) or memory.oom_control (v1) of the container's memory cgroup. */
+  oomEvents?: string;
+}
+
+export interface ExecSpec extends ProcessSpec {
+  /** Host pid of the container's pid 1. */
+  joinPid: number;
+}
+
+function processRecords(spec: ProcessSpec): string[] {
+  const records = ["version=1", ...spec.argv.map((a) => `arg=${a}`), ...(spec.env ?? []).map((e) => `env=${e}`)];
+  if (spec.cwd !== undefined) records.push(`cwd=${spec.cwd}`);
+  records.push(`uid=${spec.uid ?? 0}`, `gid=${spec.gid ?? 0}`, ...(spec.groups ?? []).map((g) => `group=${g}`));
+  records.push(...(spec.caps ?? DOCKER_DEFAULT_CAPS).map((c) => `cap=${c}`));
+  for (const r of spec.rlimits ?? []) records.push(`rlimit=${r.name}`, String(r.soft), String(r.hard));
+  records.push(`no_new_privs=${spec.noNewPrivs ? 1 : 0}`, `tty=${spec.tty ? 1 : 0}`, `stdin=${spec.openStdin ? 1 : 0}`);
+  records.push(`hold=${spec.hold ? 1 : 0}`, ...(spec.cgroups ?? []).map((c) => `cgroup=${c}`));
+  return records;
+}
+
+function encode(records: string[]): Buffer {
+  for (const r of records) {
+    if (r.includes("\0")) throw new Error(`monitor spec: ${JSON.stringify(r)} contains a NUL byte`);
+  }
+  return Buffer.from(records.map((r) => `${r}\0`).join(""));
+}
+
+/** The bytes of <statedir>/spec for a container. */
+export function encodeContainerSpec(spec: ContainerSpec): Buffer {
+  const records = processRecords(spec);
+  records.push(...spec.lower.map((l) => `lower=${l}`), `upper=${spec.upper}`, `work=${spec.work}`, `rootfs=${spec.rootfs}`);
+  records.push(`readonly_rootfs=${spec.readonlyRootfs ? 1 : 0}`, `net=${spec.net ?? "new"}`, `init=${spec.init ? 1 : 0}`);
+  if (spec.hostname !== undefined) records.push(`hostname=${spec.hostname}`);
+  if (spec.domainname !== undefined) records.push(`domainname=${spec.domainname}`);
+  if (spec.oomEvents !== undefined) records.push(`oom_events=${spec.oomEvents}`);
+  if (spec.shmSize !== undefined) records.push(`shm_size=${spec.shmSize}`);
+  for (const b of spec.binds ?? []) records.push(`bind=${b.source}`, b.target, (b.options ?? []).join(","));
+  for (const t of spec.tmpfs ?? []) records.push(`tmpfs=${t.target}`, (t.options ?? []).join(","));
+  for (const [name, value] of Object.entries(spec.sysctls ?? {})) records.push(`sysctl=${name}`, value);
+  records.push(...(spec.masked ?? DOCKER_MASKED_PATHS).map((p) => `masked=${p}`));
+  records.push(...(spec.readonlyPaths ?? DOCKER_READONLY_PATHS).map((p) => `readonly_path=${p}`));
+  return encode(records);
+}
+
+/** The bytes of <execdir>/spec for an exec. */
+export function encodeExecSpec(spec: ExecSpec): Buffer {
+  return encode([...processRecords(spec), `join_pid=${spec.joinPid}`]);
+}
+
+export interface StartedMonitor {
+  monitorPid: number;
+  /** Host pid of the container's (or exec's) process. */
+  pid: number;
+}
+
+/**
+ * Starts `berth-monitor` detached (its own session, so it outlives us) on a state directory that
+ * already holds `spec`. Resolves once the process runs (or, with hold, waits at the gate); rejects
+ * with the monitor's message (e.g. `exec: "foo": executable file not found in $PATH`).
+ */
+export function startMonitor(dir: string, mode: "run" | "exec" = "run"): Promise<StartedMonitor> {
+  const args = mode === "run" ? [dir] : ["exec", dir];
+  const child = spawn(monitorPath(), args, { detached: true, stdio: ["ignore", "pipe", "ignore"] });
+  child.unref();
+  return new Promise((resolve, reject) => {
+    let line = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => (line += chunk));
+    child.once("error", reject);
+    child.stdout.once("end", () => {
+      const ok = /^ok (\d+)\n$/.exec(line);
+      if (ok) resolve({ monitorPid: child.pid!, pid: Number(ok[1]) });
+      else reject(new Error(line.startsWith("error ") ? line.slice(6).trimEnd() : `berth-monitor ${dir}: no start report`));
+    });
+  });
+}
+
+export interface ExitRecord {
+  exitCode: number;
+  /** Signal number that killed the process, or 0. */
+  signal: number;
+  finishedAt: string;
+  oomKilled: boolean;
+}
+
+function readKeyValues(path: string): Map<string, string> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  return new Map(text.split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+}
+
+/** The exit file a monitor writes when its process has ended, or undefined while it runs. */
+export function readExitRecord(dir: string): ExitRecord | undefined {
+  const kv = readKeyValues(join(dir, "exit"));
+  if (!kv) return undefined;
+  return {
+    exitCode: Number(kv.get("exit_code")),
+    signal: Number(kv.get("signal")),
+    finishedAt: kv.get("finished_at") ?? "",
+    oomKilled: kv.get("oom_killed") === "1",
+  };
+}
+
+/** Why the process could not be started (the error file), or undefined. */
+export function readStartError(dir: string): { step: string; errno: number; message: string } | undefined {
+  const kv = readKeyValues(join(dir, "error"));
+  if (!kv) return undefined;
+  return { step: kv.get("step") ?? "", errno: Number(kv.get("errno")), message: kv.get("message") ?? "" };
+}
