@@ -17,6 +17,7 @@ function program(): Command {
     .option("--project-directory <dir>", "project directory (default: the first compose file's directory)")
     .option("--env-file <path>", "file of variables for interpolation (repeatable; default: .env)", collect, [])
     .option("--profile <name>", "enable a profile (repeatable)", collect, [])
+    .option("-H, --host <url>", "engine to drive instead of berthd (unix:///path or tcp://127.0.0.1:PORT; default: $BERTH_HOST)")
     .enablePositionalOptions()
     .showHelpAfterError("(run berth --help for usage)")
     .exitOverride();
@@ -48,6 +49,16 @@ function program(): Command {
     .action(async (services: string[], options, command: Command) => {
       const { graphCommand } = await import("./graph.js");
       await graphCommand(globals(command), services, options);
+    });
+
+  cli
+    .command("daemon")
+    .description("run berthd, the engine serving the Docker Engine API, in the foreground")
+    .option("-H, --host <url>", "listen here instead of the root's socket (repeatable): unix:///path or tcp://127.0.0.1:PORT", collect, [])
+    .option("--root <dir>", "state directory (default: $BERTH_ROOT, else /var/lib/berth)")
+    .action(async (options) => {
+      const { daemonCommand } = await import("./daemon.js");
+      await daemonCommand(options);
     });
 
   return cli;

@@ -8,6 +8,8 @@ export interface GlobalOptions {
   projectDirectory?: string;
   envFile: string[];
   profile: string[];
+  /** `--host`: the engine client commands drive (see engine/client.ts) */
+  host?: string;
 }
 
 /** Prints each distinct warning once, on standard error. */
