@@ -1,6 +1,7 @@
 // Writing a command's result: standard output, or a file with -o.
 import { writeFileSync } from "node:fs";
-import { stringify } from "yaml";
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
 
 export function emit(text: string, file?: string): void {
   if (file) writeFileSync(file, text);
@@ -21,5 +22,8 @@ export function sortedKeys(value: unknown): unknown {
 }
 
 export function render(value: unknown, format: "yaml" | "json"): string {
-  return format === "json" ? JSON.stringify(value, null, 2) + "\n" : stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+  if (format === "json") return JSON.stringify(value, null, 2) + "\n";
+  // loaded only for YAML output: the package costs ~30 ms to load
+  const { stringify } = createRequire(import.meta.url)("yaml") as typeof Yaml;
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -2,7 +2,7 @@
 import type { Lookup } from "./dotenv.js";
 import { UserError, located, type Loc, type Path, type Warn } from "./errors.js";
 import type { Dict, ParsedFile } from "./parse.js";
-import { castString } from "./typecast.js";
+import { castAt } from "./typecast.js";
 
 export interface Where {
   loc?: Loc;
@@ -45,8 +45,9 @@ export function interpolateFile(file: ParsedFile, lookup: Lookup, warn: Warn): v
     if (typeof value === "string") {
       // the position is looked up only when an error or warning needs it
       const where = { path, get loc() { return file.positions.locateValue(path); } };
-      const text = interpolate(value, lookup, where, warn);
-      return located(where, () => castString(path, text, (message) => warn({ message, ...where })));
+      const text = value.includes("$") ? interpolate(value, lookup, where, warn) : value;
+      const cast = castAt(path);
+      return cast ? located(where, () => cast(text, (message) => warn({ message, ...where }))) : text;
     }
     if (Array.isArray(value)) return value.map((item, i) => visit(item, [...path, i]));
     if (value !== null && typeof value === "object") {

@@ -82,7 +82,7 @@ export function loadModel(options: LoadOptions): LoadedModel {
   const merged = reader.loadModel(configFiles, projectDir, []);
   const locate = (path: Path) => reader.locate(path);
 
-  const topName = typeof merged.name === "string" ? { value: merged.name, loc: locate(["name"]) } : undefined;
+  const topName = typeof merged.name === "string" ? { value: merged.name, get loc() { return locate(["name"]); } } : undefined;
   const name = projectName({ flag: options.projectName, env: lookup("COMPOSE_PROJECT_NAME"), topLevel: topName, projectDir });
   const profiles = options.profiles.length > 0 ? options.profiles : splitList(lookup("COMPOSE_PROFILES"));
   const enabled = applyProfiles(merged, profiles, options.services, locate);

@@ -17,12 +17,12 @@ export interface Marks {
 
 /** `over` merged onto `base` (neither is changed): `over`'s `!reset` paths are removed from `base` first. */
 export function mergeFile(base: Dict, over: Pick<ParsedFile, "data" | "resets" | "overrides">): Dict {
-  const cleared = structuredClone(base);
-  for (const path of over.resets) removeAt(cleared, path);
+  // Every step builds new objects where it changes something and shares the rest, so nothing is copied whole.
+  const cleared = over.resets.reduce<Dict>((data, path) => without(data, path) as Dict, base);
   const overridden = new Set(over.overrides.map(pathKey));
   const merge: Merge = (b, o, path) => (overridden.size > 0 && overridden.has(pathKey(path)) ? o : mergeValue(b, o, path, merge));
-  const merged = merge(cleared, structuredClone(over.data), []) as Dict;
-  return withUniqueEntries(merged);
+  const merged = merge(cleared, over.data, []) as Dict;
+  return withUniqueEntries(merged, isDict(over.data.services) ? Object.keys(over.data.services) : []);
 }
 
 /** A service merged over the one it extends; `marks` are relative to the service. */
@@ -172,7 +172,7 @@ function matches(pattern: string[], path: Path): boolean {
 
 /**
  * Sequences whose entries are unique by a key (the mount target, the published port...): a later entry replaces
- * the earlier one in place. Applied to the whole result, so a single file's own duplicates collapse too.
+ * the earlier one in place. Applied to every service a file touches, so a single file's own duplicates collapse too.
  */
 const UNIQUE_BY: Record<string, (entry: unknown) => string> = {
   volumes: (entry) => (isDict(entry) ? String(entry.target) : parsed(entry, (spec) => parseVolumeSpec(String(spec)).target)),
@@ -187,9 +187,11 @@ const UNIQUE_BY: Record<string, (entry: unknown) => string> = {
 /** `blkio_config` lists, one entry per device path */
 const BLKIO_DEVICE_LISTS = ["device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops", "weight_device"];
 
-function withUniqueEntries(data: Dict): Dict {
-  if (!isDict(data.services)) return data;
-  const services = Object.fromEntries(Object.entries(data.services).map(([name, service]) => [name, uniqueInService(service)]));
+/** Only the services `over` touched: the others come unchanged from an earlier merge, unique already. */
+function withUniqueEntries(data: Dict, touched: string[]): Dict {
+  if (!isDict(data.services) || touched.length === 0) return data;
+  const services = { ...data.services };
+  for (const name of touched) services[name] = uniqueInService(services[name]);
   return { ...data, services };
 }
 
@@ -253,16 +255,18 @@ function parsed(entry: unknown, keyOf: (entry: unknown) => string): string {
   }
 }
 
-/** Removes what a `!reset` path names; in a list of names or `K=V` entries (the other syntax), the entries for K. */
-function removeAt(data: Dict, path: Path): void {
-  let parent: unknown = data;
-  for (const part of path.slice(0, -1)) parent = isDict(parent) ? parent[part] : undefined;
-  const last = path[path.length - 1];
-  if (isDict(parent) && last !== undefined) delete parent[last];
-  else if (Array.isArray(parent) && typeof last === "string") {
-    const kept = parent.filter((entry) => String(entry).split("=")[0] !== last);
-    parent.splice(0, parent.length, ...kept);
+/** `node` without what a `!reset` path names; in a list of names or `K=V` entries (the other syntax), the entries for K. */
+function without(node: unknown, path: Path): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return node;
+  if (isDict(node)) {
+    if (!Object.hasOwn(node, head)) return node;
+    if (rest.length > 0) return { ...node, [head]: without(node[head], rest) };
+    const { [head]: _removed, ...kept } = node;
+    return kept;
   }
+  if (Array.isArray(node) && rest.length === 0 && typeof head === "string") return node.filter((entry) => String(entry).split("=")[0] !== head);
+  return node;
 }
 
 const pathKey = (path: Path) => JSON.stringify(path);

@@ -38,3 +38,17 @@ export class Positions {
     return spot ? spot.value : this.locate(path);
   }
 }
+
+/** What later steps ask of positions. */
+export type Locator = Pick<Positions, "has" | "locate" | "locateValue">;
+
+/** Positions worked out on first use (for files read by the fast parser: only errors and warnings need them). */
+export function lazyLocator(compute: () => Locator): Locator {
+  let positions: Locator | undefined;
+  const get = () => (positions ??= compute());
+  return {
+    has: (path) => get().has(path),
+    locate: (path) => get().locate(path),
+    locateValue: (path) => get().locateValue(path),
+  };
+}

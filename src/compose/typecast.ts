@@ -2,7 +2,8 @@
 // `tty: ${TTY}` or `replicas: "3"` validate (compose-go's interpolateTypeCastMapping).
 import { ValueError, type Path } from "./errors.js";
 
-type Cast = (text: string, warn: (message: string) => void) => boolean | number;
+/** Throws a ValueError when `text` is not of the type; `warn` hears about accepted YAML 1.1 booleans. */
+export type Cast = (text: string, warn: (message: string) => void) => boolean | number;
 
 // YAML 1.1 spellings (yes, on, n...) are not booleans in YAML 1.2; Docker Compose still takes them, with a warning
 const BOOLEAN_WORDS = new Map([
@@ -101,20 +102,28 @@ const NUMBERS = [
   "services.*.deploy.update_config.max_failure_ratio",
 ];
 
-const RULES: { pattern: string[]; cast: Cast }[] = [
-  ...BOOLEANS.map((pattern) => ({ pattern: pattern.split("."), cast: toBoolean })),
-  ...INTEGERS.map((pattern) => ({ pattern: pattern.split("."), cast: toInteger })),
-  ...NUMBERS.map((pattern) => ({ pattern: pattern.split("."), cast: toNumber })),
-];
+interface Rule {
+  pattern: string[];
+  cast: Cast;
+}
+
+/** Rules by the last key of their pattern (all end in a fixed key but one), so each string is checked against a few. */
+const RULES_BY_KEY = new Map<string, Rule[]>();
+for (const [patterns, cast] of [[BOOLEANS, toBoolean], [INTEGERS, toInteger], [NUMBERS, toNumber]] as const) {
+  for (const pattern of patterns) {
+    const parts = pattern.split(".");
+    const key = parts[parts.length - 1]!;
+    RULES_BY_KEY.set(key, [...(RULES_BY_KEY.get(key) ?? []), { pattern: parts, cast }]);
+  }
+}
+
+const WILDCARD_RULES = RULES_BY_KEY.get("*") ?? [];
 
 const matches = (pattern: string[], path: Path) =>
   pattern.length === path.length && pattern.every((part, i) => part === "*" || part === String(path[i]));
 
-/**
- * `text` as the type the schema expects at `path`: itself where a string is expected. Throws a ValueError
- * when it cannot be that type; `warn` hears about accepted YAML 1.1 booleans.
- */
-export function castString(path: Path, text: string, warn: (message: string) => void): string | boolean | number {
-  const rule = RULES.find((r) => matches(r.pattern, path));
-  return rule ? rule.cast(text, warn) : text;
+/** The cast the schema wants at `path`, if it wants something other than a string there. */
+export function castAt(path: Path): Cast | undefined {
+  const byKey = RULES_BY_KEY.get(String(path[path.length - 1]))?.find((r) => matches(r.pattern, path));
+  return (byKey ?? WILDCARD_RULES.find((r) => matches(r.pattern, path)))?.cast;
 }

@@ -1,16 +1,17 @@
 import assert from "node:assert/strict";
 import { ValueError } from "../../src/compose/errors.js";
-import { castString } from "../../src/compose/typecast.js";
+import { castAt } from "../../src/compose/typecast.js";
 
 const at = (dotted: string) => dotted.split(".").map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 
 function cast(dotted: string, text: string): { value: unknown; warnings: string[] } {
   const warnings: string[] = [];
-  const value = castString(at(dotted), text, (message) => warnings.push(message));
+  const castTo = castAt(at(dotted));
+  const value = castTo ? castTo(text, (message) => warnings.push(message)) : text;
   return { value, warnings };
 }
 
-describe("castString", () => {
+describe("castAt", () => {
   describe("casts", () => {
     const cases: [string, string, boolean | number][] = [
       ["services.web.tty", "true", true],
