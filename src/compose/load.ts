@@ -139,6 +139,9 @@ class Reader {
     for (const doc of documents) {
       if (this.lookup) interpolateFile(doc, this.lookup, this.options.warn);
       validateSchema(doc);
+      if ("version" in doc.data) {
+        this.options.warn({ message: "the attribute `version` is obsolete and ignored; remove it", loc: doc.positions.locate(["version"]), path: ["version"] });
+      }
       this.documents.push(doc);
     }
     return documents;

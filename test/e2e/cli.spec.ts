@@ -78,4 +78,21 @@ describe("berth CLI", () => {
     assert.match(dot.stdout, /"api" -> "db"/);
     assert.doesNotMatch(dot.stdout, /"web"|"tool"/, "only api and what it depends on");
   });
+
+  it("warns on standard error, once each, and still succeeds", () => {
+    const file = join(dir, "compose.yaml");
+    writeFileSync(file, 'version: "3.8"\nservices:\n  a:\n    image: "x:${TAG}"\n    environment:\n      - A=${TAG}\n');
+    const r = runBerth(dir, ["-p", "w", "config", "--services"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "a\n");
+    assert.equal(
+      r.stderr,
+      [
+        `WARN ${file}:4:12: services.a.image: the "TAG" variable is not set, defaulting to a blank string`,
+        `WARN ${file}:6:9: services.a.environment[0]: the "TAG" variable is not set, defaulting to a blank string`,
+        `WARN ${file}:1:1: version: the attribute \`version\` is obsolete and ignored; remove it`,
+        "",
+      ].join("\n"),
+    );
+  });
 });
