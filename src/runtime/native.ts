@@ -15,6 +15,7 @@ interface Addon {
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   waitPid(pid: number): Promise<void>;
+  inNetns<T>(path: string | null, fn: () => T): T;
 }
 
 let addon: Addon | undefined;
@@ -77,6 +78,14 @@ export function pidfdSendSignal(pidfd: number, signal: number): void {
  */
 export async function waitPid(pid: number): Promise<void> {
   return loadAddon().waitPid(pid);
+}
+
+/**
+ * Runs `fn` synchronously with the calling thread in the network namespace bound at `path`, or in a brand-new
+ * one when `path` is null, then returns to the original. Sockets opened by `fn` stay in that namespace.
+ */
+export function inNetns<T>(path: string | null, fn: () => T): T {
+  return loadAddon().inNetns(path, fn);
 }
 
 // ---- berth-monitor: the spec it reads, how it is started, what it leaves behind (native/README.md) ----

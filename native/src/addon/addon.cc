@@ -1,6 +1,7 @@
 #include <napi.h>
 
 #include "fs_ops.h"
+#include "netns.h"
 #include "pidfd.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -10,6 +11,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid, "waitPid"));
+  exports.Set("inNetns", Napi::Function::New(env, InNetns, "inNetns"));
   return exports;
 }
 

@@ -1,0 +1,37 @@
+// One Linux bridge per network, holding the gateway address. ensureBridge is idempotent, so the same call
+// creates a bridge, finishes one that a crash left half-made (no address, down, wrong MTU) or leaves it be.
+import { conflict } from "../image/errors.js";
+import { unless, type Rtnl } from "./netlink.js";
+
+export interface BridgeSpec {
+  name: string;
+  gateway: string;
+  prefixLength: number;
+  mtu: number;
+}
+
+/** Makes the bridge exist as specified and up; returns its link index. */
+export async function ensureBridge(rtnl: Rtnl, spec: BridgeSpec): Promise<number> {
+  let link = await rtnl.link(spec.name);
+  if (!link) {
+    await rtnl.createBridge(spec.name, spec.mtu).catch(unless("EEXIST"));
+    link = await rtnl.link(spec.name);
+    if (!link) throw new Error(`bridge ${spec.name} vanished right after it was created`);
+  }
+  if (link.kind !== "bridge") {
+    throw conflict(`a network interface named ${spec.name} already exists and is not a bridge; choose another bridge name (com.docker.network.bridge.name)`);
+  }
+  if (link.mtu !== spec.mtu) await rtnl.setMtu(link.index, spec.mtu);
+  const addresses = await rtnl.addresses(link.index);
+  if (!addresses.some((a) => a.address === spec.gateway && a.prefixLength === spec.prefixLength)) {
+    await rtnl.addAddress(link.index, spec.gateway, spec.prefixLength).catch(unless("EEXIST"));
+  }
+  if (!link.up) await rtnl.setUp(link.index);
+  return link.index;
+}
+
+/** Deletes the bridge (its ports are released, not deleted); a missing bridge is fine. */
+export async function removeBridge(rtnl: Rtnl, name: string): Promise<void> {
+  const link = await rtnl.link(name);
+  if (link?.kind === "bridge") await rtnl.deleteLink(link.index).catch(unless("ENODEV"));
+}

@@ -1,0 +1,195 @@
+// A small typed rtnetlink client over the `netlink` package: just the links, addresses and routes berth needs,
+// with kernel errors as NetlinkError carrying the errno name (EEXIST, ENODEV, ...).
+import { AttrStream, createRtNetlink, FlagsNew, ifla, rt, type RtNetlinkSocket, type StreamData } from "netlink";
+import { inNetns } from "../native.js";
+import { formatIPv4, parseIPv4 } from "./cidr.js";
+
+export class NetlinkError extends Error {
+  override name = "NetlinkError";
+  constructor(
+    /** The errno name the kernel answered with, e.g. "EEXIST". */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A catch handler that swallows one expected kernel answer, e.g. EEXIST from a create that raced. */
+export function unless(code: string): (err: unknown) => void {
+  return (err) => {
+    if (!(err instanceof NetlinkError && err.code === code)) throw err;
+  };
+}
+
+export interface Link {
+  index: number;
+  name: string;
+  /** IFLA_INFO_KIND: "bridge", "veth", ...; undefined for physical and loopback devices. */
+  kind?: string;
+  mtu: number;
+  up: boolean;
+  /** Index of the bridge this link is enslaved to. */
+  master?: number;
+}
+
+export interface Address {
+  index: number;
+  address: string;
+  prefixLength: number;
+}
+
+export interface Route {
+  destination: string;
+  prefixLength: number;
+  gateway?: string;
+}
+
+/** What a new veth's peer gets: created directly in the namespace it belongs in, already named. */
+export interface VethPeer {
+  name: string;
+  /** An open fd of the target network namespace. */
+  netnsFd: number;
+  mac?: Buffer;
+}
+
+const AF_INET = 2;
+const MAIN_TABLE = 254;
+const CREATE = { flags: FlagsNew.CREATE | FlagsNew.EXCL };
+
+function attrs(data: StreamData): Buffer {
+  const stream = new AttrStream();
+  stream.emit(data);
+  return Buffer.concat(stream.bufs);
+}
+
+function ipBytes(address: string): Buffer {
+  const n = parseIPv4(address);
+  if (n === undefined) throw new Error(`not an IPv4 address: ${address}`);
+  return Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+}
+
+function ipText(bytes: Buffer): string {
+  return formatIPv4(bytes.readUInt32BE(0));
+}
+
+/** The package throws `Error("Request rejected: EEXIST")`; turn that into a NetlinkError naming the request. */
+async function request<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const code = /^Request rejected: (\w+)$/.exec((err as Error).message)?.[1];
+    if (code === undefined) throw err;
+    throw new NetlinkError(code, `${what}: ${code}`);
+  }
+}
+
+export class Rtnl {
+  private constructor(private readonly socket: RtNetlinkSocket) {}
+
+  /** A socket in the calling thread's network namespace. */
+  static open(): Rtnl {
+    return new Rtnl(createRtNetlink());
+  }
+
+  /** A socket in the network namespace bound at `netnsPath`; it keeps working there from this thread. */
+  static openIn(netnsPath: string): Rtnl {
+    return new Rtnl(inNetns(netnsPath, () => createRtNetlink()));
+  }
+
+  close(): void {
+    this.socket.socket.close();
+  }
+
+  async link(name: string): Promise<Link | undefined> {
+    try {
+      const [message] = await request(`get link ${name}`, () => this.socket.getLink({}, { ifname: name }));
+      return message && toLink(message);
+    } catch (err) {
+      if (err instanceof NetlinkError && err.code === "ENODEV") return undefined;
+      throw err;
+    }
+  }
+
+  async links(): Promise<Link[]> {
+    return (await request("list links", () => this.socket.getLinks())).map(toLink);
+  }
+
+  async createBridge(name: string, mtu: number): Promise<void> {
+    const linkinfo = attrs(ifla.formatInfo({ kind: "bridge" }));
+    await request(`create bridge ${name}`, () => this.socket.newLink({}, { ifname: name, mtu, linkinfo }, CREATE));
+  }
+
+  /** A veth pair: `name` here, up and enslaved to `master`; the peer created in its namespace, down. */
+  async createVeth(name: string, mtu: number, master: number, peer: VethPeer): Promise<void> {
+    const peerAttrs = attrs(ifla.formatLinkAttrs({ ifname: peer.name, mtu, netNsFd: peer.netnsFd, address: peer.mac }));
+    const peerMessage = Buffer.concat([rt.formatLink({}), peerAttrs]);
+    const linkinfo = attrs(ifla.formatInfo({ kind: "veth", data: attrs(ifla.formatVethInfo({ peer: peerMessage })) }));
+    const up = { up: true } as const;
+    await request(`create veth ${name}`, () =>
+      this.socket.newLink({ flags: up, change: up }, { ifname: name, mtu, master, linkinfo }, CREATE),
+    );
+  }
+
+  async setUp(index: number): Promise<void> {
+    const up = { up: true } as const;
+    await request(`set link ${index} up`, () => this.socket.setLink({ index, flags: up, change: up }));
+  }
+
+  async setMtu(index: number, mtu: number): Promise<void> {
+    await request(`set link ${index} mtu ${mtu}`, () => this.socket.setLink({ index }, { mtu }));
+  }
+
+  async deleteLink(index: number): Promise<void> {
+    await request(`delete link ${index}`, () => this.socket.delLink({ index }));
+  }
+
+  async addresses(index?: number): Promise<Address[]> {
+    const messages = await request("list addresses", () => this.socket.getAddresses({ family: AF_INET }));
+    return messages
+      .filter((m) => m.attrs.local !== undefined && (index === undefined || m.data.index === index))
+      .map((m) => ({ index: m.data.index!, address: ipText(m.attrs.local!), prefixLength: m.data.prefixlen! }));
+  }
+
+  /** Adds an IPv4 address (IFA_LOCAL and IFA_ADDRESS both, as iproute2 does). */
+  async addAddress(index: number, address: string, prefixLength: number): Promise<void> {
+    const bytes = ipBytes(address);
+    await request(`add address ${address}/${prefixLength} to link ${index}`, () =>
+      this.socket.newAddress({ family: AF_INET, prefixlen: prefixLength, index }, { local: bytes, address: bytes }, CREATE),
+    );
+  }
+
+  /** IPv4 routes of the main table. */
+  async routes(): Promise<Route[]> {
+    const messages = await request("list routes", () => this.socket.getRoutes({ family: AF_INET }));
+    return messages
+      .filter((m) => (m.attrs.table ?? m.data.table) === MAIN_TABLE)
+      .map((m) => ({
+        destination: m.attrs.dst ? ipText(m.attrs.dst) : "0.0.0.0",
+        prefixLength: m.data.dstLen ?? 0,
+        ...(m.attrs.gateway ? { gateway: ipText(m.attrs.gateway) } : {}),
+      }));
+  }
+
+  async addDefaultRoute(gateway: string): Promise<void> {
+    await request(`add default route via ${gateway}`, () =>
+      this.socket.newRoute(
+        { family: AF_INET, dstLen: 0, table: MAIN_TABLE, protocol: "STATIC", scope: "UNIVERSE", type: "UNICAST" },
+        { gateway: ipBytes(gateway) },
+        CREATE,
+      ),
+    );
+  }
+}
+
+function toLink(message: rt.LinkMessage): Link {
+  const { data, attrs: a } = message;
+  return {
+    index: data.index!,
+    name: a.ifname!,
+    ...(a.linkinfo ? { kind: ifla.parseInfo(a.linkinfo).kind } : {}),
+    mtu: a.mtu!,
+    up: data.flags?.up === true,
+    ...(a.master ? { master: a.master } : {}),
+  };
+}
