@@ -1,7 +1,11 @@
 // berthd's main: takes its root, serves the API on its listeners, and stops cleanly on SIGTERM or SIGINT.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { openCgroups, type Cgroups } from "../runtime/cgroups/index.js";
+import { ExecService } from "../runtime/container/exec.js";
+import { ContainerService, type ContainerEvents } from "../runtime/container/lifecycle.js";
+import { ImageStore } from "../runtime/image/store.js";
 import { formatHost, type HostAddress } from "./config.js";
 import { endpointsFor } from "./endpoints.js";
 import { EventBus, eventRoutes } from "./events.js";
@@ -9,6 +13,9 @@ import { lockRoot } from "./lock.js";
 import { log } from "./log.js";
 import { API_VERSION, Router } from "./router.js";
 import { EngineServer } from "./server.js";
+import { containerRoutes } from "./routes/containers.js";
+import { execRoutes } from "./routes/exec.js";
+import { imageRoutes } from "./routes/images.js";
 import { BERTH_VERSION, systemRoutes, type Inventory } from "./system.js";
 
 export interface DaemonOptions {
@@ -19,11 +26,22 @@ export interface DaemonOptions {
 /** Requests still running at shutdown get this long before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 5000;
 
-/** The container and image stores are not part of berthd yet, so there is nothing to count. */
-const EMPTY_INVENTORY: Inventory = {
-  containers: () => ({ running: 0, paused: 0, stopped: 0 }),
-  images: () => 0,
-};
+/** The directory that holds this daemon's container cgroups in every hierarchy: one per root, so that daemons side by side never meet. */
+export function cgroupGroup(root: string): string {
+  return `berth-${createHash("sha256").update(root).digest("hex").slice(0, 12)}`;
+}
+
+function inventory(containers: ContainerService, images: ImageStore): Inventory {
+  return {
+    containers() {
+      const statuses = containers.list().map((c) => c.record.State.Status);
+      const running = statuses.filter((s) => s === "running").length;
+      const paused = statuses.filter((s) => s === "paused").length;
+      return { running, paused, stopped: statuses.length - running - paused };
+    },
+    images: () => images.count(),
+  };
+}
 
 /** Serves until SIGTERM or SIGINT. Containers are never stopped here: their monitors own them. */
 export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
@@ -35,12 +53,30 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
     .filter((host) => host.kind === "tcp")
     .map((host) => `WARNING: API is accessible on ${formatHost(host)} without encryption; any local user can reach it and act as root`);
   let server: EngineServer | undefined;
+  let cgroups: Cgroups | undefined;
   try {
-    const routes = [...systemRoutes({ root, engineId: engineId(root), inventory: EMPTY_INVENTORY, bus, warnings }), ...eventRoutes(bus)];
+    cgroups = await openCgroups({ group: cgroupGroup(root) });
+    const events: ContainerEvents = (action, record, attributes) =>
+      bus.emit("container", action, {
+        ID: record.Id,
+        Attributes: { ...record.Config.Labels, image: record.Config.Image, name: record.Name, ...attributes },
+      });
+    // Containers first: the image store's start-up cleanup must know which images they use.
+    let images: ImageStore | undefined;
+    const containers = await ContainerService.open({ root, images: () => images!, cgroups, events });
+    images = await ImageStore.open(join(root, "image"), { containersUsing: (id) => containers.countUsing(id) });
+    const routes = [
+      ...systemRoutes({ root, engineId: engineId(root), inventory: inventory(containers, images), bus, warnings }),
+      ...eventRoutes(bus),
+      ...containerRoutes({ containers, images, events }),
+      ...execRoutes(new ExecService(containers, images, events)),
+      ...imageRoutes(images, bus),
+    ];
     server = new EngineServer(new Router(endpointsFor(routes)), `berthd/${BERTH_VERSION} (linux)`);
     for (const host of hosts) await server.listen(host);
   } catch (err) {
     await server?.close(0);
+    await cgroups?.removeGroup();
     await lock.release();
     throw err;
   }
@@ -51,8 +87,11 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
   log("info", `${signal}: shutting down; containers keep running`);
   bus.close();
   await server.close(SHUTDOWN_GRACE_MS);
+  await cgroups!.removeGroup();
   await lock.release();
   log("info", "berthd stopped");
+  // The pidfd waits on running containers' monitors cannot be cancelled and would keep the process alive.
+  process.exit(0);
 }
 
 /** After the first signal the handlers are gone, so a second Ctrl-C kills a shutdown that hangs. */

@@ -2,7 +2,7 @@
 // Each daemon keeps its containers in a group directory under its own cgroup in every hierarchy (on
 // cgroup2, its nearest ancestor without processes), never higher up, so that containers stay inside the
 // accounting the host set up for berthd.
-import { mkdir, readdir, stat } from "node:fs/promises";
+import { mkdir, readdir, rmdir, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { UserError } from "../../compose/errors.js";
@@ -57,6 +57,8 @@ export interface Cgroups {
   open(name: string): Promise<ContainerCgroup | undefined>;
   /** Names of all container cgroups of this group, for finding orphans at startup. */
   list(): Promise<string[]>;
+  /** Removes the group's directories where no container cgroup is left in them (at daemon shutdown). */
+  removeGroup(): Promise<void>;
 }
 
 export interface CgroupsOptions {
@@ -192,6 +194,17 @@ export async function openCgroups(options: CgroupsOptions): Promise<Cgroups> {
         for (const entry of await readdir(groupDir, { withFileTypes: true })) if (entry.isDirectory()) names.add(entry.name);
       }
       return [...names].sort();
+    },
+
+    async removeGroup() {
+      for (const groupDir of groupDirs.values()) {
+        try {
+          await rmdir(groupDir);
+        } catch (err) {
+          // a running container's cgroup keeps its group: it is found again at the next start
+          if (!isErrno(err, "ENOTEMPTY") && !isErrno(err, "EBUSY") && !isErrno(err, "ENOENT")) throw err;
+        }
+      }
     },
   };
 }

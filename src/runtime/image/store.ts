@@ -88,6 +88,11 @@ export class ImageStore {
     return summaries.sort((a, b) => b.Created - a.Created);
   }
 
+  /** How many images there are (docker info's Images). */
+  count(): number {
+    return this.#records.size;
+  }
+
   /** The image `ref` names: `name[:tag]`, `name@digest`, a full or short id. */
   get(ref: string): ImageRecord {
     const full = FULL_ID.exec(ref);

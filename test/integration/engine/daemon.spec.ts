@@ -107,11 +107,11 @@ describe("berthd (integration)", function () {
     assert.match(unknown.headers["content-type"] as string, /^application\/json/);
     assert.equal(JSON.parse(unknown.body).message, "page not found: GET /no/such/thing");
     assert.ok(Date.now() - started < 1000);
-    const list = await call(daemon.socket, "GET", "/containers/json");
-    assert.equal(list.status, 501);
-    assert.equal(JSON.parse(list.body).message, "berthd does not implement GET /containers/json yet");
-    const image = await call(daemon.socket, "GET", "/v1.50/images/library/busybox:1.36/json");
-    assert.equal(JSON.parse(image.body).message, "berthd does not implement GET /images/{name*}/json yet");
+    const changes = await call(daemon.socket, "GET", "/containers/c1/changes");
+    assert.equal(changes.status, 501);
+    assert.equal(JSON.parse(changes.body).message, "berthd does not implement GET /containers/{id}/changes yet");
+    const history = await call(daemon.socket, "GET", "/v1.50/images/library/busybox:1.36/history");
+    assert.equal(JSON.parse(history.body).message, "berthd does not implement GET /images/{name*}/history yet");
   });
 
   it("creates the socket 0660 root:root and writes its pid file", () => {

@@ -1,0 +1,97 @@
+// Container latency and footprint against an isolated berthd: create→start→exit→delete of `true` through
+// the API, `docker run --rm berth/host true`, monitor RSS per running container, berthd's idle RSS.
+// berthd runs compiled (bin/berth.js daemon, as users run it; `npm run build` first).
+// Prints figures; asserts nothing. Run: npx tsx bench/containers.ts [runs]
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import Docker from "dockerode";
+import { localSocket } from "../src/engine/config.js";
+
+const runs = Number(process.argv[2] ?? 100);
+const IMAGE = "berth/host";
+
+const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+
+function summary(samples: number[]): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return `median ${at(0.5).toFixed(1)} ms  p95 ${at(0.95).toFixed(1)} ms  min ${sorted[0]!.toFixed(1)} ms  (${samples.length} runs)`;
+}
+
+async function apiRoundTrips(docker: Docker): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = -3; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const container = await docker.createContainer({ Image: IMAGE, Cmd: ["true"] });
+    const exited = container.wait({ condition: "next-exit" });
+    await container.start();
+    const { StatusCode } = await exited;
+    await container.remove();
+    if (StatusCode !== 0) throw new Error(`true exited with ${StatusCode}`);
+    if (i >= 0) samples.push(Number(process.hrtime.bigint() - start) / 1e6); // the first three warm up
+  }
+  return samples;
+}
+
+function dockerRuns(socket: string, count: number): number[] {
+  const config = mkdtempSync(join(tmpdir(), "berth-bench-docker-"));
+  const env = { PATH: process.env.PATH!, HOME: config, DOCKER_CONFIG: config, DOCKER_HOST: `unix://${socket}` };
+  try {
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const start = process.hrtime.bigint();
+      const run = spawnSync("docker", ["run", "--rm", IMAGE, "true"], { env, encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL" });
+      if (run.status !== 0) throw new Error(`docker run failed: ${run.stderr}`);
+      samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return samples;
+  } finally {
+    rmSync(config, { recursive: true, force: true });
+  }
+}
+
+/** Starts the compiled berthd on `root`; resolves once it listens. */
+function startDaemon(root: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [resolve(import.meta.dirname, "../bin/berth.js"), "daemon"], {
+    env: { ...process.env, BERTH_ROOT: root },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  return new Promise((done, fail) => {
+    let log = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      log += chunk;
+      if (log.includes(" listening on ")) done(child);
+    });
+    child.once("exit", (code) => fail(new Error(`berthd exited with ${code}:\n${log}`)));
+  });
+}
+
+const root = mkdtempSync(join(tmpdir(), "berth-bench-root-"));
+const daemon = await startDaemon(root);
+const socket = localSocket(root);
+const docker = new Docker({ socketPath: socket });
+try {
+  await new Promise((r) => setTimeout(r, 1000)); // let start-up garbage be collected before measuring idle
+  console.log(`berthd idle RSS                          ${(rssKiB(daemon.pid!) / 1024).toFixed(1)} MiB`);
+  console.log(`create→start→exit→delete of true (API)   ${summary(await apiRoundTrips(docker))}`);
+  if (!spawnSync("docker", ["--version"]).error) {
+    console.log(`docker run --rm ${IMAGE} true             ${summary(dockerRuns(socket, Math.min(runs, 20)))}`);
+  }
+  const sleepers = [];
+  for (let i = 0; i < 5; i++) {
+    const container = await docker.createContainer({ Image: IMAGE, Cmd: ["sleep", "60"] });
+    await container.start();
+    sleepers.push(container);
+  }
+  const monitors = await Promise.all(sleepers.map(async (c) => rssKiB(Number(readFileSync(join(root, "containers", c.id, "monitor.pid"), "utf8")))));
+  console.log(`monitor RSS per running container        ${monitors.map((kib) => `${kib} KiB`).join(", ")}`);
+  console.log(`berthd RSS with 5 running containers     ${(rssKiB(daemon.pid!) / 1024).toFixed(1)} MiB`);
+  for (const container of sleepers) await container.remove({ force: true });
+} finally {
+  const exited = new Promise((done) => daemon.once("exit", done));
+  daemon.kill("SIGTERM");
+  await exited;
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,155 @@
+// `POST /containers/create`'s body checked and merged with the image's config the way dockerd does it at
+// create time, so that inspect shows what will run. Everything berth cannot do yet is refused here, before
+// anything exists, with a message that says so.
+import { isAbsolute } from "node:path";
+import type { ContainerCreateOptions, HostConfig } from "dockerode";
+import type { RunConfig } from "../image/config.js";
+import { invalid, NotImplementedError } from "./errors.js";
+import { shortId } from "./names.js";
+import type { ContainerConfig } from "./record.js";
+
+export type CreateRequest = Omit<ContainerCreateOptions, "name" | "platform" | "abortSignal">;
+
+/** Capability names the kernel knows (without CAP_), for CapAdd/CapDrop. */
+export const ALL_CAPS = [
+  "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE",
+  "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT",
+  "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE",
+  "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ",
+  "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+].map((c) => `CAP_${c}`);
+
+/** Security options that only concern mechanisms berth does not apply (seccomp, AppArmor, SELinux) turned off. */
+const NO_OP_SECURITY_OPTS = ["seccomp=unconfined", "seccomp:unconfined", "apparmor=unconfined", "apparmor:unconfined", "label=disable", "label:disable"];
+
+const asList = (value: string | string[] | null | undefined): string[] | null =>
+  value === undefined || value === null ? null : typeof value === "string" ? [value] : value;
+
+/** Image env first, the request's entries replace those of the same name. */
+export function mergeEnv(base: string[], overrides: string[]): string[] {
+  const merged = new Map<string, string>();
+  for (const entry of [...base, ...overrides]) merged.set(entry.split("=", 1)[0]!, entry);
+  return [...merged.values()];
+}
+
+/** The Config dockerd stores: the request, with the image's defaults for what the request leaves out. */
+export function mergeConfig(id: string, request: CreateRequest, image: RunConfig): ContainerConfig {
+  const entrypoint = asList(request.Entrypoint);
+  // An explicit empty entrypoint resets the image's, and any entrypoint given drops the image's Cmd.
+  const resetEntrypoint = entrypoint !== null && (entrypoint.length === 0 || (entrypoint.length === 1 && entrypoint[0] === ""));
+  return {
+    Hostname: request.Hostname || shortId(id),
+    Domainname: request.Domainname ?? "",
+    User: request.User ?? image.User ?? "",
+    AttachStdin: request.AttachStdin ?? false,
+    AttachStdout: request.AttachStdout ?? false,
+    AttachStderr: request.AttachStderr ?? false,
+    Tty: request.Tty ?? false,
+    OpenStdin: request.OpenStdin ?? false,
+    StdinOnce: request.StdinOnce ?? false,
+    Env: mergeEnv(image.Env ?? [], request.Env ?? []),
+    Cmd: request.Cmd ?? (entrypoint !== null ? null : (image.Cmd ?? null)),
+    Entrypoint: resetEntrypoint ? null : (entrypoint ?? image.Entrypoint ?? null),
+    Image: request.Image!,
+    WorkingDir: request.WorkingDir || image.WorkingDir || "",
+    Labels: { ...(image.Labels ?? {}), ...(request.Labels ?? {}) },
+    ...((request.ExposedPorts ?? image.ExposedPorts) && { ExposedPorts: { ...image.ExposedPorts, ...request.ExposedPorts } }),
+    // Volumes are recorded; until volumes exist (a later issue) their paths stay in the container's writable layer.
+    ...((request.Volumes ?? image.Volumes) && { Volumes: { ...image.Volumes, ...request.Volumes } }),
+    ...((request.StopSignal ?? image.StopSignal) && { StopSignal: request.StopSignal ?? image.StopSignal }),
+    ...(request.StopTimeout !== undefined && { StopTimeout: request.StopTimeout }),
+    ...((request.Healthcheck ?? image.Healthcheck) && { Healthcheck: request.Healthcheck ?? image.Healthcheck }),
+  };
+}
+
+export function commandOf(config: ContainerConfig): string[] {
+  const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+  if (argv.length === 0) throw invalid("no command specified: the image has no Cmd or Entrypoint, and the request gives none");
+  return argv;
+}
+
+const later = (what: string) => new NotImplementedError(`${what} is not supported by berth yet`);
+
+export interface BindSpec {
+  source: string;
+  target: string;
+  readOnly: boolean;
+  propagation?: string;
+}
+
+/** `Binds` entries `/host:/container[:opts]`; a name instead of a host path is a named volume. */
+export function parseBind(bind: string): BindSpec {
+  const [source = "", target = "", options = "", ...rest] = bind.split(":");
+  if (rest.length > 0 || source === "" || target === "") {
+    throw invalid(`invalid volume specification: '${bind}': expected /host/path:/container/path[:ro|rw]`);
+  }
+  if (!isAbsolute(source)) throw later(`named volume "${source}" (in Binds '${bind}'): volumes come in a later issue; bind a host path`);
+  if (!isAbsolute(target)) throw invalid(`invalid mount config: mount path must be absolute: '${target}' (in Binds '${bind}')`);
+  const opts = options === "" ? [] : options.split(",");
+  for (const opt of opts) {
+    if (!["ro", "rw", "z", "Z", "private", "rprivate", "shared", "rshared", "slave", "rslave", "nocopy"].includes(opt)) {
+      throw invalid(`invalid mode: ${opt} (in Binds '${bind}'): valid are ro, rw, z, Z and the propagation modes (rprivate...)`);
+    }
+  }
+  const propagation = opts.find((o) => /private|shared|slave/.test(o));
+  return { source, target, readOnly: opts.includes("ro"), ...(propagation && { propagation }) };
+}
+
+/** Where Binds, bind Mounts and Tmpfs mount over the container's own files. */
+export function mountTargets(host: HostConfig): string[] {
+  const mounts = ((host.Mounts ?? []) as { Type?: string; Target?: string }[]).filter((m) => m.Type === "bind").map((m) => m.Target!);
+  return [...(host.Binds ?? []).map((bind) => parseBind(bind).target), ...mounts, ...Object.keys(host.Tmpfs ?? {})];
+}
+
+/** Rejects, before anything is made, every HostConfig field berth cannot honour yet. */
+export function checkHostConfig(host: HostConfig): void {
+  for (const bind of host.Binds ?? []) parseBind(bind);
+  for (const mount of (host.Mounts ?? []) as { Type?: string; Source?: string; Target?: string }[]) {
+    if (mount.Type === "volume") throw later(`Mounts of type "volume" (${mount.Source || "anonymous"} at ${mount.Target})`);
+    if (mount.Type !== "bind" && mount.Type !== "tmpfs") {
+      throw invalid(`invalid mount config: mount type "${mount.Type}" at ${mount.Target}: valid are bind, tmpfs (and volume, later)`);
+    }
+    if (!mount.Target || !isAbsolute(mount.Target)) throw invalid(`invalid mount config: mount path must be absolute: '${mount.Target ?? ""}'`);
+    if (mount.Type === "bind" && (!mount.Source || !isAbsolute(mount.Source))) {
+      throw invalid(`invalid mount config for type "bind": the source must be an absolute host path, not '${mount.Source ?? ""}'`);
+    }
+  }
+  for (const target of Object.keys(host.Tmpfs ?? {})) {
+    if (!isAbsolute(target)) throw invalid(`invalid mount config: tmpfs mount path must be absolute: '${target}'`);
+  }
+  for (const cap of [...((host.CapAdd as string[] | null) ?? []), ...((host.CapDrop as string[] | null) ?? [])]) {
+    const name = cap.toUpperCase().startsWith("CAP_") ? cap.toUpperCase() : `CAP_${cap.toUpperCase()}`;
+    if (cap.toUpperCase() !== "ALL" && !ALL_CAPS.includes(name)) throw invalid(`unknown capability: "${cap}": use a name such as NET_ADMIN, or ALL`);
+  }
+  for (const opt of (host.SecurityOpt as string[] | null) ?? []) {
+    if (/^no-new-privileges(?:[:=](true|false))?$/.test(opt) || NO_OP_SECURITY_OPTS.includes(opt)) continue;
+    throw invalid(`invalid security option "${opt}": berth accepts no-new-privileges[:true|false], and seccomp=unconfined, ` +
+      `apparmor=unconfined and label=disable (berth applies none of those mechanisms)`);
+  }
+  const mode = host.NetworkMode ?? "";
+  if (!["", "default", "bridge", "none", "host"].includes(mode) && !mode.startsWith("container:")) {
+    throw later(`network mode "${mode}": user-defined networks come in a later issue; use none, host, bridge or container:<name>`);
+  }
+  if (mode === "host") {
+    const net = Object.keys(host.Sysctls ?? {}).find((name) => name.startsWith("net."));
+    if (net) throw invalid(`sysctl "${net}" is not allowed with the host's network: it would change the host`);
+  }
+  const ports = host.PortBindings as Record<string, unknown> | null | undefined;
+  if (ports && Object.keys(ports).length > 0 && mode !== "host") throw later("publishing ports (PortBindings)");
+  for (const [field, value] of [["IpcMode", host.IpcMode], ["PidMode", host.PidMode], ["UTSMode", host.UTSMode], ["UsernsMode", host.UsernsMode]]) {
+    if (value && value !== "private" && value !== "shareable") throw later(`${field} "${value}"`);
+  }
+  if (host.VolumesFrom && (host.VolumesFrom as string[]).length > 0) throw later("VolumesFrom");
+  if (host.Links && (host.Links as string[]).length > 0) throw later("Links");
+  if (host.Devices && (host.Devices as unknown[]).length > 0) throw later("Devices");
+  const restart = host.RestartPolicy?.Name ?? "";
+  if (restart !== "" && restart !== "no") throw later(`restart policy "${restart}" (restarts come with the health and restart issue); use "no"`);
+  const log = host.LogConfig?.Type ?? "";
+  if (log !== "" && log !== "json-file") throw invalid(`log driver "${log}": berth writes json-file logs only`);
+  for (const limit of host.Ulimits ?? []) {
+    if (!limit.Name || (limit.Soft ?? 0) > (limit.Hard ?? 0)) {
+      throw invalid(`invalid ulimit ${JSON.stringify(limit)}: needs a Name and Soft <= Hard`);
+    }
+  }
+  if (host.ShmSize !== undefined && host.ShmSize < 0) throw invalid("SHM size can not be less than 0");
+}

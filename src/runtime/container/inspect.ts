@@ -1,0 +1,147 @@
+// Docker's shapes of a container: `GET /containers/{id}/json` (ContainerInspectInfo) and one entry of
+// `GET /containers/json` (ContainerInfo).
+import type { ContainerInfo, ContainerInspectInfo } from "dockerode";
+import { commandOf } from "./config.js";
+import type { Container } from "./lifecycle.js";
+import type { ContainerRecord } from "./record.js";
+
+/** The network a container is on, as inspect names it; "bridge" is a private namespace with loopback for now. */
+function networkName(record: ContainerRecord): string {
+  const mode = record.HostConfig.NetworkMode ?? "";
+  return mode === "" || mode === "default" ? "bridge" : mode;
+}
+
+function networks(record: ContainerRecord) {
+  const name = networkName(record);
+  if (name.startsWith("container:")) return {};
+  return {
+    [name]: {
+      IPAMConfig: null, Links: null, Aliases: null, MacAddress: "", NetworkID: "", EndpointID: "", Gateway: "", IPAddress: "",
+      IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null,
+    },
+  };
+}
+
+function mounts(record: ContainerRecord) {
+  const host = record.HostConfig;
+  const binds = (host.Binds ?? []).map((bind) => {
+    const [source = "", target = "", mode = ""] = bind.split(":");
+    return { Type: "bind" as const, Source: source, Destination: target, Mode: mode, RW: !mode.split(",").includes("ro"), Propagation: "rprivate" };
+  });
+  const fromMounts = ((host.Mounts ?? []) as { Type: "bind" | "tmpfs"; Source?: string; Target: string; ReadOnly?: boolean }[]).map((m) => ({
+    Type: m.Type, Source: m.Source ?? "", Destination: m.Target, Mode: "", RW: !m.ReadOnly, Propagation: m.Type === "bind" ? "rprivate" : "",
+  }));
+  return [...binds, ...fromMounts];
+}
+
+export function inspectContainer(c: Container): ContainerInspectInfo {
+  const { record, paths } = c;
+  const [path = "", ...args] = commandOrEmpty(record);
+  const status = record.State.Status;
+  return {
+    Id: record.Id,
+    Created: record.Created,
+    Path: path,
+    Args: args,
+    State: {
+      Status: status,
+      Running: status === "running" || status === "paused",
+      Paused: status === "paused",
+      Restarting: status === "restarting",
+      OOMKilled: record.State.OOMKilled,
+      Dead: status === "dead",
+      Pid: record.State.Pid,
+      ExitCode: record.State.ExitCode,
+      Error: record.State.Error,
+      StartedAt: record.State.StartedAt,
+      FinishedAt: record.State.FinishedAt,
+    },
+    Image: record.Image,
+    ResolvConfPath: paths.resolvConf,
+    HostnamePath: paths.hostname,
+    HostsPath: paths.hosts,
+    LogPath: paths.log,
+    Name: `/${record.Name}`,
+    RestartCount: record.RestartCount,
+    Driver: "overlay2",
+    Platform: "linux",
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
+    ExecIDs: null as unknown as string[],
+    HostConfig: { NetworkMode: networkName(record), RestartPolicy: { Name: "no", MaximumRetryCount: 0 }, LogConfig: { Type: "json-file", Config: {} }, ...record.HostConfig },
+    GraphDriver: {
+      Name: "overlay2",
+      Data: { UpperDir: paths.upper, WorkDir: paths.work, MergedDir: paths.rootfs } as unknown as ContainerInspectInfo["GraphDriver"]["Data"],
+    },
+    Mounts: mounts(record),
+    Config: { ...record.Config, Cmd: record.Config.Cmd ?? (null as unknown as string[]), Entrypoint: record.Config.Entrypoint ?? undefined } as ContainerInspectInfo["Config"],
+    NetworkSettings: { SandboxID: "", SandboxKey: "", Ports: {}, Networks: networks(record) },
+  };
+}
+
+function commandOrEmpty(record: ContainerRecord): string[] {
+  try {
+    return commandOf(record.Config);
+  } catch {
+    return [];
+  }
+}
+
+/** Docker's go-units HumanDuration: "Less than a second", "About a minute", "3 hours"... */
+export function humanDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (seconds < 1) return "Less than a second";
+  if (seconds === 1) return "1 second";
+  if (seconds < 60) return plural(seconds, "second");
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return "About a minute";
+  if (minutes < 60) return plural(minutes, "minute");
+  const hours = Math.round(minutes / 60);
+  if (hours === 1) return "About an hour";
+  if (hours < 48) return plural(hours, "hour");
+  if (hours < 24 * 7 * 2) return plural(Math.floor(hours / 24), "day");
+  if (hours < 24 * 30 * 2) return plural(Math.floor(hours / 24 / 7), "week");
+  if (hours < 24 * 365 * 2) return plural(Math.floor(hours / 24 / 30), "month");
+  return plural(Math.floor(hours / 24 / 365), "year");
+}
+
+function statusText(record: ContainerRecord, now: number): string {
+  const { State: state } = record;
+  switch (state.Status) {
+    case "running":
+      return `Up ${humanDuration(now - Date.parse(state.StartedAt))}`;
+    case "paused":
+      return `Up ${humanDuration(now - Date.parse(state.StartedAt))} (Paused)`;
+    case "exited":
+      return `Exited (${state.ExitCode}) ${humanDuration(now - Date.parse(state.FinishedAt))} ago`;
+    case "created":
+      return "Created";
+    case "removing":
+      return "Removal In Progress";
+    case "restarting":
+      return "Restarting";
+    case "dead":
+      return "Dead";
+  }
+}
+
+export function summarizeContainer(c: Container, now = Date.now()): ContainerInfo {
+  const { record } = c;
+  return {
+    Id: record.Id,
+    Names: [`/${record.Name}`],
+    Image: record.Config.Image,
+    ImageID: record.Image,
+    Command: commandOrEmpty(record).join(" "),
+    Created: Math.floor(Date.parse(record.Created) / 1000),
+    Ports: [],
+    Labels: record.Config.Labels,
+    State: record.State.Status,
+    Status: statusText(record, now),
+    HostConfig: { NetworkMode: networkName(record) },
+    NetworkSettings: { Networks: networks(record) },
+    Mounts: mounts(record),
+  };
+}

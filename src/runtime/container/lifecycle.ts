@@ -1,0 +1,477 @@
+// The container service: create, start, stop, kill, restart, wait, remove, pause, unpause, rename.
+// Each running container has a berth-monitor as its parent; berthd watches the monitor (a pidfd) and records
+// the exit when it ends. Operations on one container run one at a time; the exit is recorded outside that
+// queue, so that an operation can wait for it.
+import { closeSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { UserError } from "../../compose/errors.js";
+import { log } from "../../engine/log.js";
+import type { Cgroups, ContainerCgroup, Limits } from "../cgroups/index.js";
+import type { ImageStore } from "../image/store.js";
+import { encodeContainerSpec, pidfdOpen, pidfdSendSignal, readExitRecord, readStartError, startMonitor, waitPid } from "../native.js";
+import { findContainers, removeOrphanCgroups } from "./adopt.js";
+import { FRAME, resizePayload, sendFrame } from "./attach-socket.js";
+import { checkHostConfig, commandOf, mergeConfig, parseBind, type CreateRequest } from "./config.js";
+import { conflict, invalid, notFound, NotModifiedError, startFailureCode } from "./errors.js";
+import { hostnameFile, hostsFile, resolvConf } from "./etc-files.js";
+import { checkName, generateName, newId } from "./names.js";
+import { containerPaths, containersDir, writeRecord, ZERO_TIME, type ContainerPaths, type ContainerRecord } from "./record.js";
+import { containerSpec, signalNumber } from "./spec.js";
+import { resolveIdentity } from "./user.js";
+
+/** Container events in Docker's vocabulary: create, start, die, kill, stop, destroy, pause, unpause, rename, ... */
+export type ContainerEvents = (action: string, record: ContainerRecord, attributes?: Record<string, string>) => void;
+
+export interface ServiceOptions {
+  root: string;
+  /**
+   * The image store; a function because berthd opens it after the containers, so that its start-up
+   * cleanup already knows which images containers use.
+   */
+  images: () => ImageStore;
+  cgroups: Cgroups;
+  events: ContainerEvents;
+}
+
+export interface WaitResult {
+  StatusCode: number;
+  Error: { Message: string } | null;
+}
+
+export type WaitCondition = "not-running" | "next-exit" | "removed";
+
+/** Someone who attaches before start: connects once the process is set up, before it is released. */
+export type AttachGate = () => Promise<void>;
+
+/** A container as the service holds it: the persisted record plus what only lives in berthd's memory. */
+export class Container {
+  /** Resolves once the running process's exit is recorded; undefined when nothing runs. */
+  exited?: Promise<void>;
+  cgroup?: ContainerCgroup;
+  readonly paths: ContainerPaths;
+  readonly exitListeners = new Set<() => void>();
+  readonly removedListeners = new Set<() => void>();
+  readonly attachGates = new Set<AttachGate>();
+  /** Serializes operations on this container. */
+  queue: Promise<unknown> = Promise.resolve();
+  /** Serializes record writes, so that the last state written is the last state set. */
+  writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly dir: string,
+    readonly record: ContainerRecord,
+  ) {
+    this.paths = containerPaths(dir);
+  }
+
+  get id(): string {
+    return this.record.Id;
+  }
+
+  get running(): boolean {
+    return this.record.State.Status === "running" || this.record.State.Status === "paused";
+  }
+}
+
+/** HostConfig's resource fields are the cgroup limits, under the same names. */
+const limitsOf = (record: ContainerRecord): Limits => record.HostConfig as Limits;
+
+/** cgroup validation speaks UserError; to the API it is an invalid argument. */
+function asInvalid(err: unknown): never {
+  throw err instanceof UserError ? invalid(err.message) : err;
+}
+
+export class ContainerService {
+  readonly #containers = new Map<string, Container>();
+
+  private constructor(private readonly options: ServiceOptions) {}
+
+  /** Loads every container from disk, re-attaches to running ones and records those that ended meanwhile. */
+  static async open(options: ServiceOptions): Promise<ContainerService> {
+    const service = new ContainerService(options);
+    await mkdir(containersDir(options.root), { recursive: true, mode: 0o700 });
+    const found = await findContainers(options.root);
+    for (const { dir, record, monitorPid, pid } of found) {
+      const c = new Container(dir, record);
+      service.#containers.set(record.Id, c);
+      if (monitorPid !== undefined) {
+        c.cgroup = await options.cgroups.open(record.Id);
+        const paused = (await c.cgroup?.isFrozen()) ?? false;
+        Object.assign(record.State, { Status: paused ? "paused" : "running", MonitorPid: monitorPid, Pid: pid ?? record.State.Pid });
+        c.exited = service.#watch(c, monitorPid);
+      } else if (c.running || record.State.MonitorPid !== 0) {
+        // It ended (or was starting) while berthd was down: the monitor's exit file says how.
+        c.cgroup = await options.cgroups.open(record.Id);
+        await service.#recordExit(c);
+      }
+    }
+    const running = new Set(found.filter((f) => f.monitorPid !== undefined).map((f) => f.record.Id));
+    await removeOrphanCgroups(options.cgroups, running);
+    return service;
+  }
+
+  list(): Container[] {
+    return [...this.#containers.values()];
+  }
+
+  /** By full id, name (with or without the leading slash) or unique id prefix, as Docker resolves them. */
+  get(ref: string): Container {
+    const byId = this.#containers.get(ref);
+    if (byId) return byId;
+    const name = ref.replace(/^\//, "");
+    const byName = this.list().find((c) => c.record.Name === name);
+    if (byName) return byName;
+    const matches = /^[a-f0-9]+$/.test(ref) ? this.list().filter((c) => c.id.startsWith(ref)) : [];
+    if (matches.length > 1) throw invalid(`multiple IDs found with provided prefix: ${ref}`);
+    if (matches.length === 1) return matches[0]!;
+    throw notFound(`No such container: ${ref}`);
+  }
+
+  /** How many containers use the image, so that the image store never deletes one in use. */
+  countUsing(imageId: string): number {
+    return this.list().filter((c) => c.record.Image === imageId).length;
+  }
+
+  async create(name: string | undefined, request: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
+    if (!request.Image) throw invalid("no image given: Config.Image names the image to create the container from");
+    const image = this.options.images().get(request.Image);
+    const imageConfig = await this.options.images().config(image.id);
+    const hostConfig = request.HostConfig ?? {};
+    checkHostConfig(hostConfig);
+    try {
+      this.options.cgroups.validate(hostConfig as Limits);
+    } catch (err) {
+      asInvalid(err);
+    }
+    const id = newId();
+    const config = mergeConfig(id, request, imageConfig.config ?? {});
+    commandOf(config);
+    const finalName = name === undefined || name === "" ? generateName((n) => this.#nameTaken(n)) : checkName(name);
+    this.#checkNameFree(finalName);
+    const record: ContainerRecord = {
+      Id: id,
+      Name: finalName,
+      Created: new Date().toISOString(),
+      Image: image.id,
+      Config: config,
+      HostConfig: hostConfig,
+      State: { Status: "created", Pid: 0, MonitorPid: 0, ExitCode: 0, Error: "", OOMKilled: false, StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME },
+      RestartCount: 0,
+    };
+    const dir = join(containersDir(this.options.root), id);
+    const c = new Container(dir, record);
+    // The name is taken from here on, while the directory is made.
+    this.#containers.set(id, c);
+    try {
+      await this.#makeDirectory(c);
+    } catch (err) {
+      this.#containers.delete(id);
+      throw err;
+    }
+    this.options.events("create", record);
+    return { Id: id, Warnings: [] };
+  }
+
+  /** Builds the directory under a dot-name and renames it into place: a crash leaves all or nothing. */
+  async #makeDirectory(c: Container): Promise<void> {
+    const staging = join(containersDir(this.options.root), `.creating-${c.id}`);
+    const paths = containerPaths(staging);
+    const { Config: config, HostConfig: host } = c.record;
+    const hostNetwork = host.NetworkMode === "host";
+    try {
+      await mkdir(staging, { mode: 0o700 });
+      await writeFile(paths.hosts, hostsFile({ hostNetwork, hostname: config.Hostname, extraHosts: (host.ExtraHosts as string[] | null) ?? [] }));
+      await writeFile(paths.hostname, hostnameFile(config.Hostname));
+      const dns = { servers: host.Dns ?? [], search: host.DnsSearch ?? [], options: host.DnsOptions ?? [] };
+      await writeFile(paths.resolvConf, resolvConf(dns, hostNetwork));
+      await writeRecord(staging, c.record);
+      await rename(staging, c.dir);
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  #nameTaken(name: string): boolean {
+    return this.list().some((c) => c.record.Name === name);
+  }
+
+  #checkNameFree(name: string, except?: Container): void {
+    const holder = this.list().find((c) => c.record.Name === name && c !== except);
+    if (holder) {
+      throw conflict(`Conflict. The container name "/${name}" is already in use by container "${holder.id}". ` +
+        `You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+  }
+
+  start(ref: string): Promise<void> {
+    const c = this.get(ref);
+    return this.#serial(c, () => this.#start(c));
+  }
+
+  async #start(c: Container): Promise<void> {
+    const { record } = c;
+    if (record.State.Status === "paused") throw conflict(`cannot start a paused container, try unpause instead`);
+    if (c.running) throw new NotModifiedError(`container ${record.Id} is already started`);
+    const rootfs = this.options.images().rootfs(record.Image);
+    const identity = await resolveIdentity(record.Config.User, record.HostConfig.GroupAdd ?? [], [c.paths.upper, ...rootfs.lowerDirs]);
+    const net = this.#network(record);
+    const { cgroup, warnings } = await this.options.cgroups.createCgroup(record.Id, limitsOf(record)).catch(asInvalid);
+    for (const warning of warnings) log("warn", `container ${record.Id}: ${warning}`);
+    const hold = c.attachGates.size > 0;
+    let started;
+    try {
+      // The root directory of the overlay takes the upper dir's mode: every user in the container must traverse it.
+      for (const dir of [c.paths.upper, c.paths.work, c.paths.rootfs]) await mkdir(dir, { recursive: true, mode: 0o755 });
+      // As dockerd does for Binds (not Mounts): a missing host directory is created.
+      for (const bind of record.HostConfig.Binds ?? []) await mkdir(parseBind(bind).source, { recursive: true });
+      const spec = containerSpec({ record, paths: c.paths, rootfs, identity, cgroups: cgroup.procsFiles(), net, hold });
+      await writeFile(join(c.dir, "spec"), encodeContainerSpec(spec), { mode: 0o600 });
+      started = await startMonitor(c.dir);
+    } catch (err) {
+      await cgroup.remove();
+      const failure = readStartError(c.dir);
+      const message = failure?.message ?? (err as Error).message;
+      Object.assign(record.State, { ExitCode: failure ? startFailureCode(failure.errno) : 126, Error: message });
+      await this.#persist(c);
+      // As dockerd does: `docker run --rm` waits for the removal even when the start failed.
+      if (record.HostConfig.AutoRemove) void this.remove(c.id).catch(() => undefined);
+      throw invalid(`failed to start container ${record.Id}: ${message}`);
+    }
+    c.cgroup = cgroup;
+    Object.assign(record.State, {
+      Status: "running", Pid: started.pid, MonitorPid: started.monitorPid, ExitCode: 0, Error: "", OOMKilled: false,
+      StartedAt: new Date().toISOString(),
+    });
+    // "start" goes out before anything can record the exit, so that clients see start before die.
+    this.options.events("start", record);
+    c.exited = this.#watch(c, started.monitorPid);
+    await this.#persist(c);
+    if (hold) await this.#release(c);
+  }
+
+  /** Lets attachers connect to a process set up with hold, sizes its TTY (ConsoleSize), then sends it the start frame. */
+  async #release(c: Container): Promise<void> {
+    const gates = [...c.attachGates];
+    c.attachGates.clear();
+    await Promise.allSettled(gates.map((gate) => gate()));
+    const [rows = 0, cols = 0] = c.record.HostConfig.ConsoleSize ?? [];
+    if (c.record.Config.Tty && rows > 0 && cols > 0) await sendFrame(c.dir, FRAME.resize, resizePayload(rows, cols));
+    await sendFrame(c.dir, FRAME.start);
+  }
+
+  /** "bridge" and "default" get a private network namespace with only loopback until bridge networks exist. */
+  #network(record: ContainerRecord): string {
+    const mode = record.HostConfig.NetworkMode ?? "";
+    if (mode === "host") return "host";
+    if (!mode.startsWith("container:")) return "new";
+    const other = this.get(mode.slice("container:".length));
+    if (other.record.State.Status !== "running") throw conflict(`cannot join the network of container ${other.id}: it is not running`);
+    return `/proc/${other.record.State.Pid}/ns/net`;
+  }
+
+  /** Waits for the monitor to end, then records the exit. Never rejects: operations await it. */
+  async #watch(c: Container, monitorPid: number): Promise<void> {
+    try {
+      await waitPid(monitorPid).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== "ESRCH") throw err; // ESRCH: it ended before we looked
+      });
+      await this.#recordExit(c);
+    } catch (err) {
+      log("error", `container ${c.id}: recording its exit failed: ${(err as Error).stack}`);
+    }
+  }
+
+  async #recordExit(c: Container): Promise<void> {
+    const exit = readExitRecord(c.dir);
+    const oomKilled = (exit?.oomKilled ?? false) || ((await c.cgroup?.oomKilled()) ?? false);
+    if (c.cgroup) {
+      // Processes that escaped the pid namespace's end (none should) go with the cgroup.
+      await c.cgroup.killAll();
+      await c.cgroup.remove();
+      c.cgroup = undefined;
+    }
+    Object.assign(c.record.State, {
+      Status: "exited", Pid: 0, MonitorPid: 0, OOMKilled: oomKilled,
+      ExitCode: exit?.exitCode ?? 255,
+      Error: exit ? "" : "berth-monitor ended without recording an exit status",
+      FinishedAt: exit?.finishedAt || new Date().toISOString(),
+    });
+    c.exited = undefined;
+    await this.#persist(c);
+    this.options.events("die", c.record, { exitCode: String(c.record.State.ExitCode) });
+    for (const listener of [...c.exitListeners]) listener();
+    if (c.record.HostConfig.AutoRemove) void this.remove(c.id, { force: true }).catch(() => undefined);
+  }
+
+  /** Sends `signal` to the container's process; a paused container is thawed so that it can act on it. */
+  async #signal(c: Container, signal: number): Promise<void> {
+    let fd: number;
+    try {
+      fd = pidfdOpen(c.record.State.Pid);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") return; // it ended; its monitor is recording the exit
+      throw err;
+    }
+    try {
+      pidfdSendSignal(fd, signal);
+    } finally {
+      closeSync(fd);
+    }
+    this.options.events("kill", c.record, { signal: String(signal) });
+    if (c.record.State.Status === "paused") await this.#thaw(c);
+  }
+
+  /** StopSignal, then SIGKILL after `timeoutSeconds` (the request's t, else StopTimeout, else 10; -1 waits forever). */
+  stop(ref: string, options: { timeoutSeconds?: number; signal?: string } = {}): Promise<void> {
+    const c = this.get(ref);
+    return this.#serial(c, async () => {
+      if (!c.running) throw new NotModifiedError(`container ${c.id} is already stopped`);
+      await this.#stop(c, options);
+    });
+  }
+
+  async #stop(c: Container, options: { timeoutSeconds?: number; signal?: string }): Promise<void> {
+    const exited = c.exited!;
+    const timeout = options.timeoutSeconds ?? c.record.Config.StopTimeout ?? 10;
+    await this.#signal(c, signalNumber(options.signal ?? c.record.Config.StopSignal ?? "SIGTERM"));
+    if (timeout < 0) await exited;
+    else if (!(await settlesWithin(exited, timeout * 1000))) {
+      if (c.running) await this.#signal(c, 9);
+      await exited;
+    }
+    this.options.events("stop", c.record);
+  }
+
+  kill(ref: string, signal = "SIGKILL"): Promise<void> {
+    const c = this.get(ref);
+    const number = signalNumber(signal);
+    return this.#serial(c, async () => {
+      if (!c.running) throw conflict(`cannot kill container: ${ref}: container ${c.id} is not running`);
+      const exited = c.exited!;
+      await this.#signal(c, number);
+      // A SIGKILL's effect is certain, so the call returns once it happened, as Docker's does.
+      if (number === 9) await exited;
+    });
+  }
+
+  restart(ref: string, timeoutSeconds?: number): Promise<void> {
+    const c = this.get(ref);
+    return this.#serial(c, async () => {
+      if (c.running) await this.#stop(c, timeoutSeconds === undefined ? {} : { timeoutSeconds });
+      c.record.RestartCount += 1;
+      await this.#start(c);
+      this.options.events("restart", c.record);
+    });
+  }
+
+  /** Resolves with the exit code once `condition` holds. Registered at once, so a start right after is not missed. */
+  wait(ref: string, condition: WaitCondition = "not-running"): Promise<WaitResult> {
+    const c = this.get(ref);
+    const result = (): WaitResult => ({
+      StatusCode: c.record.State.ExitCode,
+      Error: c.record.State.Error ? { Message: c.record.State.Error } : null,
+    });
+    if (condition === "not-running" && !c.running) return Promise.resolve(result());
+    const listeners = condition === "removed" ? c.removedListeners : c.exitListeners;
+    return new Promise((resolve) => {
+      const done = () => {
+        c.exitListeners.delete(done);
+        c.removedListeners.delete(done);
+        resolve(result());
+      };
+      listeners.add(done);
+      // A container removed while someone waits for its exit will not exit any more.
+      c.removedListeners.add(done);
+    });
+  }
+
+  remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+    const c = this.get(ref);
+    return this.#serial(c, async () => {
+      if (!this.#containers.has(c.id)) return; // removed while this call waited its turn (AutoRemove)
+      if (c.running) {
+        if (!options.force) {
+          throw conflict(`You cannot remove a ${c.record.State.Status} container ${c.id}. Stop the container before attempting removal or force remove`);
+        }
+        const exited = c.exited!;
+        await this.#signal(c, 9);
+        await exited;
+      }
+      c.record.State.Status = "removing";
+      // Out of the map first: no new record write starts, and the one under way ends before the rename.
+      this.#containers.delete(c.id);
+      await c.writes;
+      const doomed = join(containersDir(this.options.root), `.removing-${c.id}`);
+      await rename(c.dir, doomed);
+      await rm(doomed, { recursive: true, force: true });
+      this.options.events("destroy", c.record);
+      for (const listener of [...c.removedListeners]) listener();
+    });
+  }
+
+  pause(ref: string): Promise<void> {
+    const c = this.get(ref);
+    return this.#serial(c, async () => {
+      if (c.record.State.Status === "paused") throw conflict(`Container ${c.id} is already paused`);
+      if (!c.running) throw conflict(`Container ${c.id} is not running`);
+      await c.cgroup!.freeze();
+      c.record.State.Status = "paused";
+      await this.#persist(c);
+      this.options.events("pause", c.record);
+    });
+  }
+
+  unpause(ref: string): Promise<void> {
+    const c = this.get(ref);
+    return this.#serial(c, async () => {
+      if (c.record.State.Status !== "paused") throw conflict(`Container ${c.id} is not paused`);
+      await this.#thaw(c);
+    });
+  }
+
+  async #thaw(c: Container): Promise<void> {
+    await c.cgroup!.thaw();
+    c.record.State.Status = "running";
+    await this.#persist(c);
+    this.options.events("unpause", c.record);
+  }
+
+  rename(ref: string, newName: string): Promise<void> {
+    const c = this.get(ref);
+    const name = checkName(newName);
+    return this.#serial(c, async () => {
+      const oldName = c.record.Name;
+      if (name === oldName) throw conflict(`Renaming a container with the same name as its current name`);
+      this.#checkNameFree(name, c);
+      c.record.Name = name;
+      await this.#persist(c);
+      this.options.events("rename", c.record, { oldName: `/${oldName}` });
+    });
+  }
+
+  #persist(c: Container): Promise<void> {
+    const write = c.writes.then(async () => {
+      if (this.#containers.has(c.id)) await writeRecord(c.dir, c.record);
+    });
+    c.writes = write.catch(() => undefined);
+    return write;
+  }
+
+  #serial<T>(c: Container, work: () => Promise<T>): Promise<T> {
+    const run = c.queue.then(work, work);
+    c.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.finally(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}

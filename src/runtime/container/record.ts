@@ -1,0 +1,101 @@
+// The persisted container: one directory per container under <root>/containers, named by its id.
+//   config.json                       this record (written atomically)
+//   hosts, hostname, resolv.conf      generated at create, bound into the container
+//   upper/ work/ rootfs/              the overlay: the container's writes, overlayfs' work dir, the mount point
+//   spec, monitor.pid, pid, exit,     berth-monitor's state files (native/README.md); the monitor runs with
+//   error, container.log, attach.sock this directory as its working directory
+//   exec/<exec id>/                   one monitor state directory per exec
+// A directory is only ever made or removed under a dot-name and renamed into or out of place, so a crash
+// leaves either a whole container or a dot-directory that the next start deletes.
+import { readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { HostConfig } from "dockerode";
+import { writeFileAtomic } from "../../state/atomic.js";
+import type { RunConfig } from "../image/config.js";
+
+export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+
+/** Docker's container Config after the image's defaults were merged in at create. */
+export interface ContainerConfig extends RunConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Entrypoint: string[] | null;
+  /** The image as the client named it. */
+  Image: string;
+  WorkingDir: string;
+  Labels: Record<string, string>;
+  StopTimeout?: number;
+}
+
+export interface ContainerState {
+  Status: ContainerStatus;
+  Pid: number;
+  /** The berth-monitor that supervises the running process (0 when none). */
+  MonitorPid: number;
+  ExitCode: number;
+  Error: string;
+  OOMKilled: boolean;
+  StartedAt: string;
+  FinishedAt: string;
+}
+
+export interface ContainerRecord {
+  Id: string;
+  /** Without Docker's leading slash. */
+  Name: string;
+  Created: string;
+  /** The image id (sha256:...). */
+  Image: string;
+  Config: ContainerConfig;
+  HostConfig: HostConfig;
+  State: ContainerState;
+  RestartCount: number;
+}
+
+export const ZERO_TIME = "0001-01-01T00:00:00Z";
+
+export const containersDir = (root: string) => join(root, "containers");
+
+export type ContainerPaths = ReturnType<typeof containerPaths>;
+
+/** Where a container's files live (see the header). */
+export function containerPaths(dir: string) {
+  return {
+    dir,
+    record: join(dir, "config.json"),
+    hosts: join(dir, "hosts"),
+    hostname: join(dir, "hostname"),
+    resolvConf: join(dir, "resolv.conf"),
+    upper: join(dir, "upper"),
+    work: join(dir, "work"),
+    rootfs: join(dir, "rootfs"),
+    log: join(dir, "container.log"),
+    execs: join(dir, "exec"),
+  };
+}
+
+export async function writeRecord(dir: string, record: ContainerRecord): Promise<void> {
+  await writeFileAtomic(containerPaths(dir).record, JSON.stringify(record) + "\n", 0o600);
+}
+
+export async function readRecord(dir: string): Promise<ContainerRecord> {
+  return JSON.parse(await readFile(containerPaths(dir).record, "utf8")) as ContainerRecord;
+}
+
+/** Container directories (by id) and leftovers of interrupted creates and removes (dot-names). */
+export async function scanContainersDir(root: string): Promise<{ ids: string[]; leftovers: string[] }> {
+  const names = await readdir(containersDir(root)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  });
+  return { ids: names.filter((n) => !n.startsWith(".")), leftovers: names.filter((n) => n.startsWith(".")) };
+}

@@ -1,0 +1,101 @@
+// The real docker CLI (28.2) running containers on an isolated berthd: load, run (attached, --rm, -d),
+// logs, exec (also with a pseudo-terminal), ps with label filters, inspect, top, stop, wait, rm.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { busyboxArchive, startEngine, stopEngine, type Engine } from "../integration/containers/helpers.js";
+
+describe("docker CLI runs containers on berthd (e2e)", function () {
+  this.timeout(60_000);
+  let engine: Engine;
+  let config: string;
+
+  const env = () => ({ PATH: process.env.PATH!, HOME: config, DOCKER_CONFIG: config, DOCKER_HOST: `unix://${engine.daemon.socket}` });
+  const docker = (...args: string[]) => {
+    const r = spawnSync("docker", args, { encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL", env: env() });
+    assert.equal(r.error, undefined, `docker ${args.join(" ")} hung`);
+    return r;
+  };
+  const ok = (...args: string[]) => {
+    const r = docker(...args);
+    assert.equal(r.status, 0, `docker ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout;
+  };
+
+  before(async function () {
+    if (spawnSync("docker", ["--version"]).error) this.skip();
+    config = mkdtempSync(join(tmpdir(), "berth-docker-config-"));
+    engine = await startEngine();
+    const archive = join(config, "busybox.tar");
+    writeFileSync(archive, await busyboxArchive());
+    assert.equal(ok("load", "-i", archive), "Loaded image: busybox:latest\n");
+  });
+
+  after(async () => {
+    if (engine) await stopEngine(engine);
+    rmSync(config, { recursive: true, force: true });
+    assert.equal(existsSync(config), false);
+  });
+
+  it("docker run --rm berth/host echo hi: output attached, container gone afterwards", () => {
+    assert.equal(ok("run", "--rm", "berth/host", "echo", "hi"), "hi\n");
+    assert.equal(ok("ps", "-aq"), "");
+  });
+
+  it("docker run -i passes stdin through; create, cp in, start -a, cp out", () => {
+    const piped = spawnSync("docker", ["run", "-i", "--rm", "busybox", "cat"], {
+      input: "hello\nworld\n", encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL", env: env(),
+    });
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal(piped.stdout, "hello\nworld\n");
+    ok("create", "--name", "later", "busybox", "cat", "/tmp/copied");
+    writeFileSync(join(config, "copied"), "copied in\n");
+    ok("cp", join(config, "copied"), "later:/tmp/copied");
+    assert.equal(ok("start", "-a", "later"), "copied in\n");
+    ok("cp", "later:/tmp/copied", join(config, "back"));
+    assert.equal(readFileSync(join(config, "back"), "utf8"), "copied in\n");
+    assert.equal(ok("rm", "later"), "later\n");
+  });
+
+  it("docker run passes the exit status through and reports a missing command", () => {
+    assert.equal(docker("run", "--rm", "busybox", "sh", "-c", "echo to-err >&2; exit 7").status, 7);
+    const missing = docker("run", "--rm", "busybox", "no-such-command");
+    assert.equal(missing.status, 127);
+    assert.match(missing.stderr, /executable file not found in \$PATH/);
+  });
+
+  it("docker run -it on a pseudo-terminal gets a TTY of the terminal's size; logs -f follows to the end", () => {
+    const pty = spawnSync("script", ["-qec", "stty rows 30 cols 100; docker run --rm -it busybox sh -c 'tty; stty size'", "/dev/null"], {
+      encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL", env: env(),
+    });
+    assert.equal(pty.status, 0, pty.stdout + pty.stderr);
+    assert.match(pty.stdout, /\/dev\/pts\/0\r?\n30 100\r?\n/);
+    ok("run", "-d", "--name", "ticker", "busybox", "sh", "-c", "for i in 1 2 3; do echo tick$i; sleep 0.2; done");
+    assert.equal(ok("logs", "-f", "ticker"), "tick1\ntick2\ntick3\n");
+    assert.equal(ok("rm", "ticker"), "ticker\n");
+  });
+
+  it("runs detached; logs, exec (plain and -it on a pty), ps --filter label, inspect, top, stop, wait, rm", () => {
+    const id = ok("run", "-d", "--name", "web", "--label", "suite=e2e", "busybox", "sh", "-c", "echo started; exec sleep 300").trim();
+    assert.match(id, /^[a-f0-9]{64}$/);
+    assert.equal(ok("ps", "-a", "--filter", "label=suite=e2e", "--format", "{{.Names}} {{.State}} {{.Image}}"), "web running busybox\n");
+    assert.equal(ok("ps", "-a", "--filter", "label=suite=other", "-q"), "");
+    assert.equal(ok("logs", "web"), "started\n");
+    assert.equal(ok("exec", "web", "sh", "-c", "echo $((1 + 2))"), "3\n");
+    assert.equal(docker("exec", "web", "sh", "-c", "exit 9").status, 9);
+    const pty = spawnSync("script", ["-qec", "docker exec -it web sh -c 'tty; stty size'", "/dev/null"], { encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL", env: env() });
+    assert.equal(pty.status, 0, pty.stdout + pty.stderr);
+    assert.match(pty.stdout, /\/dev\/pts\/0\r?\n/);
+    assert.equal(ok("inspect", "web", "--format", "{{.State.Running}} {{.Name}} {{.Config.Labels.suite}}"), "true /web e2e\n");
+    const top = ok("top", "web");
+    assert.match(top, /^UID\s+PID\s+PPID/);
+    assert.match(top, /sleep 300/);
+    assert.equal(ok("stop", "-t", "1", "web"), "web\n");
+    assert.equal(ok("wait", "web"), "137\n");
+    assert.equal(ok("ps", "-a", "--filter", "label=suite=e2e", "--format", "{{.Status}}").replace(/\d+ seconds?|Less than a second/, "N"), "Exited (137) N ago\n");
+    assert.equal(ok("rm", "web"), "web\n");
+    assert.equal(ok("ps", "-aq"), "");
+  });
+});
