@@ -6,6 +6,8 @@ import { openCgroups, type Cgroups } from "../runtime/cgroups/index.js";
 import { ExecService } from "../runtime/container/exec.js";
 import { ContainerService, type ContainerEvents } from "../runtime/container/lifecycle.js";
 import { ImageStore } from "../runtime/image/store.js";
+import { VolumeStore } from "../runtime/volume/store.js";
+import { directorySize } from "../runtime/volume/usage.js";
 import { formatHost, type HostAddress } from "./config.js";
 import { endpointsFor } from "./endpoints.js";
 import { EventBus, eventRoutes } from "./events.js";
@@ -16,6 +18,7 @@ import { EngineServer } from "./server.js";
 import { containerRoutes } from "./routes/containers.js";
 import { execRoutes } from "./routes/exec.js";
 import { imageRoutes } from "./routes/images.js";
+import { volumeRoutes } from "./routes/volumes.js";
 import { BERTH_VERSION, systemRoutes, type Inventory } from "./system.js";
 
 export interface DaemonOptions {
@@ -65,12 +68,15 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
     let images: ImageStore | undefined;
     const containers = await ContainerService.open({ root, images: () => images!, cgroups, events });
     images = await ImageStore.open(join(root, "image"), { containersUsing: (id) => containers.countUsing(id) });
+    // Containers cannot mount named volumes yet (their create answers 501), so none is ever in use.
+    const volumes = await VolumeStore.open(join(root, "volumes"), { inUse: () => [], size: (volume) => directorySize(volume.Mountpoint) });
     const routes = [
       ...systemRoutes({ root, engineId: engineId(root), inventory: inventory(containers, images), bus, warnings }),
       ...eventRoutes(bus),
       ...containerRoutes({ containers, images, events }),
       ...execRoutes(new ExecService(containers, images, events)),
       ...imageRoutes(images, bus),
+      ...volumeRoutes({ volumes, bus }),
     ];
     server = new EngineServer(new Router(endpointsFor(routes)), `berthd/${BERTH_VERSION} (linux)`);
     for (const host of hosts) await server.listen(host);

@@ -73,4 +73,16 @@ describe("docker CLI against berthd (e2e)", function () {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "");
   });
+
+  it("docker volume create / ls / inspect / rm work against berthd's volume store", () => {
+    const created = docker("volume", "create", "--label", "purpose=e2e", "e2e-data");
+    assert.equal(created.status, 0, created.stderr);
+    assert.equal(created.stdout.trim(), "e2e-data");
+    assert.equal(docker("volume", "ls", "-q", "--filter", "label=purpose=e2e").stdout.trim(), "e2e-data");
+    const mountpoint = docker("volume", "inspect", "--format", "{{.Mountpoint}}", "e2e-data").stdout.trim();
+    assert.ok(mountpoint.startsWith(`${root}/`) && existsSync(mountpoint), mountpoint);
+    assert.equal(docker("volume", "rm", "e2e-data").status, 0);
+    assert.equal(docker("volume", "ls", "-q").stdout.trim(), "");
+    assert.equal(existsSync(mountpoint), false);
+  });
 });
