@@ -1,20 +1,12 @@
 import assert from "node:assert/strict";
 import { parseDotenv, type Lookup } from "../../src/compose/dotenv.js";
-import { UserError, formatWarning } from "../../src/compose/errors.js";
+import { formatWarning } from "../../src/compose/errors.js";
+import { userError } from "./user-error.js";
 
 const shell: Record<string, string> = { HOME: "/home/me", EMPTY: "" };
 const lookup: Lookup = (name) => shell[name];
 const parse = (text: string) => parseDotenv(".env", text, lookup);
 
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail("expected a UserError");
-}
 
 describe("parseDotenv", () => {
   describe("reads", () => {

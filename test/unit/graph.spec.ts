@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { UserError } from "../../src/compose/errors.js";
 import { parseCompose } from "../../src/compose/parse.js";
 import { buildGraph, type GraphService } from "../../src/plan/graph.js";
+import { userError } from "./user-error.js";
 
 /** A `depends_on` map waiting for each of `names` to start. */
 const on = (...names: string[]): GraphService["depends_on"] =>
@@ -17,15 +17,6 @@ function buildFromYaml(text: string) {
   return buildGraph(parsed.data.services as Record<string, GraphService>, (path) => parsed.positions.locate(path));
 }
 
-function userError(build: () => unknown): UserError {
-  try {
-    build();
-  } catch (err) {
-    assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail("expected a UserError");
-}
 
 describe("dependency graph", () => {
   describe("levels", () => {

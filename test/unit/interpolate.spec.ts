@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import type { Lookup } from "../../src/compose/dotenv.js";
-import { UserError, formatWarning, type Warning } from "../../src/compose/errors.js";
+import { formatWarning, type Warning } from "../../src/compose/errors.js";
 import { interpolate, interpolateFile } from "../../src/compose/interpolate.js";
 import { parseCompose } from "../../src/compose/parse.js";
+import { userError } from "./user-error.js";
 
 /** FULL is set, EMPTY is set to "", UNSET is not set. */
 const env: Record<string, string> = { FULL: "full", EMPTY: "", PORT: "8080", INNER: "inner" };
@@ -15,15 +16,6 @@ function run(text: string): { out: string; warnings: string[] } {
   return { out, warnings };
 }
 
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail("expected a UserError");
-}
 
 describe("interpolate", () => {
   describe("substitutes", () => {

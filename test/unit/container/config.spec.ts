@@ -1,6 +1,6 @@
 // Create-time rules: the image's config merged in as dockerd does, and HostConfig checks with their messages.
 import assert from "node:assert/strict";
-import { checkHostConfig, commandOf, mergeConfig, mergeEnv, parseBind } from "../../../src/runtime/container/config.js";
+import { checkHostConfig, commandOf, mergeConfig, mergeEnv } from "../../../src/runtime/container/config.js";
 
 const ID = "0123456789abcdef".repeat(4);
 const IMAGE = { Env: ["PATH=/bin", "A=image"], Cmd: ["sh"], Entrypoint: null, WorkingDir: "/srv", User: "app", Labels: { from: "image", both: "image" } };
@@ -28,13 +28,6 @@ describe("container config", () => {
     assert.throws(() => commandOf(mergeConfig(ID, { Image: "img", Entrypoint: [""] }, IMAGE)), /no command specified/);
   });
 
-  it("parses binds, and refuses named volumes as not implemented yet", () => {
-    assert.deepEqual(parseBind("/host:/data:ro,rslave"), { source: "/host", target: "/data", readOnly: true, propagation: "rslave" });
-    assert.throws(() => parseBind("data:/data"), { name: "NotImplementedError", message: /named volume "data".*bind a host path/ });
-    assert.throws(() => parseBind("/host:relative"), /mount path must be absolute/);
-    assert.throws(() => parseBind("/host:/data:bogus"), /invalid mode: bogus/);
-  });
-
   it("checks HostConfig: capabilities, security options, network modes, restart policies", () => {
     assert.doesNotThrow(() => checkHostConfig({ CapAdd: ["net_admin", "CAP_SYS_TIME", "ALL"], SecurityOpt: ["no-new-privileges:true"], NetworkMode: "none" }));
     assert.throws(() => checkHostConfig({ CapDrop: ["FLY"] }), /unknown capability: "FLY"/);
@@ -42,7 +35,7 @@ describe("container config", () => {
     assert.throws(() => checkHostConfig({ NetworkMode: "mynet" }), { name: "NotImplementedError" });
     assert.throws(() => checkHostConfig({ NetworkMode: "host", Sysctls: { "net.ipv4.ip_forward": "1" } }), /would change the host/);
     assert.throws(() => checkHostConfig({ RestartPolicy: { Name: "always" } }), { name: "NotImplementedError" });
-    assert.throws(() => checkHostConfig({ Mounts: [{ Type: "volume", Source: "v", Target: "/v" }] }), { name: "NotImplementedError" });
+    assert.throws(() => checkHostConfig({ Devices: [{ PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm" }] }), { name: "NotImplementedError" });
     assert.throws(() => checkHostConfig({ Ulimits: [{ Name: "nofile", Soft: 10, Hard: 5 }] }), /Soft <= Hard/);
   });
 });
