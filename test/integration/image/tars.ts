@@ -24,7 +24,7 @@ export async function makeTar(items: TarItem[]): Promise<Buffer> {
   const tar = pack();
   const chunks: Buffer[] = [];
   tar.on("data", (chunk) => chunks.push(chunk as Buffer));
-  const ended = new Promise((resolve, reject) => tar.on("end", resolve).on("error", reject));
+  const ended = new Promise<void>((resolve, reject) => tar.on("end", () => resolve()).on("error", reject));
   for (const item of items) {
     const type = item.type ?? "file";
     const mode = item.mode ?? (type === "directory" ? 0o755 : 0o644);

@@ -59,8 +59,8 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
     assert.deepEqual(list.map((n) => n.Name), ["bridge"]);
     const bridge = await docker.getNetwork("bridge").inspect();
     assert.equal(bridge.Driver, "bridge");
-    assert.equal(bridge.IPAM.Config[0].Subnet, "10.16.2.0/24", "skips the nameserver's and the uplink's subnets");
-    const link = await box.host.link(bridge.Options["com.docker.network.bridge.name"]);
+    assert.equal(bridge.IPAM?.Config?.[0]?.Subnet, "10.16.2.0/24", "skips the nameserver's and the uplink's subnets");
+    const link = await box.host.link(bridge.Options?.["com.docker.network.bridge.name"] ?? "");
     assert.equal(link?.kind, "bridge");
     await assert.rejects(docker.getNetwork("bridge").remove(), { statusCode: 403, json: { message: "bridge is a pre-defined network and cannot be removed" } });
   });
@@ -93,7 +93,7 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
       Options: { "com.docker.network.driver.mtu": "1400", "com.docker.network.bridge.name": "br-db" },
     });
     const info = await docker.getNetwork("db").inspect();
-    assert.deepEqual(info.IPAM.Config, [{ Subnet: "172.30.0.0/16", Gateway: "172.30.0.254", IPRange: "172.30.5.0/24", AuxiliaryAddresses: { r: "172.30.0.2" } }]);
+    assert.deepEqual(info.IPAM?.Config, [{ Subnet: "172.30.0.0/16", Gateway: "172.30.0.254", IPRange: "172.30.5.0/24", AuxiliaryAddresses: { r: "172.30.0.2" } }]);
     assert.equal(info.Internal, true);
     const link = await box.host.link("br-db");
     assert.equal(link?.mtu, 1400);
@@ -127,7 +127,7 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
     const a = await docker.createNetwork({ Name: "proj_front", Labels: { "com.docker.compose.project": "proj" } });
     await docker.createNetwork({ Name: "proj_back", Labels: { "com.docker.compose.project": "proj", x: "1" } });
     await docker.createNetwork({ Name: "other" });
-    const names = async (filters: object) => (await docker.listNetworks({ filters })).map((n) => n.Name).sort();
+    const names = async (filters: Record<string, string[]>) => (await docker.listNetworks({ filters })).map((n) => n.Name).sort();
     assert.deepEqual(await names({ label: ["com.docker.compose.project=proj"] }), ["proj_back", "proj_front"]);
     assert.deepEqual(await names({ label: ["x"] }), ["proj_back"]);
     assert.deepEqual(await names({ name: ["proj_"] }), ["proj_back", "proj_front"]);
