@@ -51,6 +51,35 @@ function program(): Command {
       await graphCommand(globals(command), services, options);
     });
 
+  const image = cli.command("image").description("manage the engine's local images");
+  image
+    .command("ls")
+    .description("list images")
+    .option("-q, --quiet", "only image IDs")
+    .action(async (options, command: Command) => (await import("./image.js")).imageList(globals(command.parent!), options));
+  image
+    .command("load")
+    .description("load images from a docker-save or OCI archive")
+    .option("-i, --input <file>", "read the archive from a file instead of standard input")
+    .action(async (options, command: Command) => (await import("./image.js")).imageLoad(globals(command.parent!), options));
+  image
+    .command("save")
+    .description("write images to a docker-save archive")
+    .argument("<images...>")
+    .option("-o, --output <file>", "write to a file instead of standard output")
+    .action(async (names: string[], options, command: Command) => (await import("./image.js")).imageSave(globals(command.parent!), names, options));
+  image
+    .command("rm")
+    .description("remove images")
+    .argument("<images...>")
+    .option("-f, --force", "untag an image that containers still use")
+    .action(async (names: string[], options, command: Command) => (await import("./image.js")).imageRemove(globals(command.parent!), names, options));
+  image
+    .command("inspect")
+    .description("show images' details as JSON")
+    .argument("<images...>")
+    .action(async (names: string[], _options, command: Command) => (await import("./image.js")).imageInspect(globals(command.parent!), names));
+
   cli
     .command("daemon")
     .description("run berthd, the engine serving the Docker Engine API, in the foreground")
