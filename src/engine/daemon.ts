@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openCgroups, type Cgroups } from "../runtime/cgroups/index.js";
 import { ExecService } from "../runtime/container/exec.js";
-import { ContainerService, type ContainerEvents } from "../runtime/container/lifecycle.js";
+import { ContainerService, type ContainerEvents, type VolumeEvents } from "../runtime/container/lifecycle.js";
 import { ImageStore } from "../runtime/image/store.js";
 import { VolumeStore } from "../runtime/volume/store.js";
 import { directorySize } from "../runtime/volume/usage.js";
@@ -64,16 +64,20 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
         ID: record.Id,
         Attributes: { ...record.Config.Labels, image: record.Config.Image, name: record.Name, ...attributes },
       });
-    // Containers first: the image store's start-up cleanup must know which images they use.
+    const volumeEvents: VolumeEvents = (action, name) => bus.emit("volume", action, { ID: name, Attributes: { driver: "local" } });
+    // Volumes before containers, which mount them; a volume's users are asked for only once both are open.
+    const volumes = await VolumeStore.open(join(root, "volumes"), {
+      inUse: (name) => containers.usingVolume(name),
+      size: (volume) => directorySize(volume.Mountpoint),
+    });
+    // Containers before images: the image store's start-up cleanup must know which images they use.
     let images: ImageStore | undefined;
-    const containers = await ContainerService.open({ root, images: () => images!, cgroups, events });
+    const containers = await ContainerService.open({ root, images: () => images!, cgroups, volumes, events, volumeEvents });
     images = await ImageStore.open(join(root, "image"), { containersUsing: (id) => containers.countUsing(id) });
-    // Containers cannot mount named volumes yet (their create answers 501), so none is ever in use.
-    const volumes = await VolumeStore.open(join(root, "volumes"), { inUse: () => [], size: (volume) => directorySize(volume.Mountpoint) });
     const routes = [
       ...systemRoutes({ root, engineId: engineId(root), inventory: inventory(containers, images), bus, warnings }),
       ...eventRoutes(bus),
-      ...containerRoutes({ containers, images, events }),
+      ...containerRoutes({ containers, images, volumes, events }),
       ...execRoutes(new ExecService(containers, images, events)),
       ...imageRoutes(images, bus),
       ...volumeRoutes({ volumes, bus }),

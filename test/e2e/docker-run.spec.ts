@@ -98,4 +98,34 @@ describe("docker CLI runs containers on berthd (e2e)", function () {
     assert.equal(ok("rm", "web"), "web\n");
     assert.equal(ok("ps", "-aq"), "");
   });
+
+  it("docker run -v name:/data, -v /host:/data:ro, --tmpfs /t:size=1m, --mount type=volume; volume rm in use; rm -v", () => {
+    ok("run", "--rm", "-v", "notes:/data", "berth/host", "sh", "-c", "echo kept > /data/note");
+    assert.equal(ok("run", "--rm", "--mount", "type=volume,src=notes,dst=/d", "berth/host", "cat", "/d/note"), "kept\n");
+    assert.equal(ok("volume", "ls", "--format", "{{.Name}}"), "notes\n", "--rm removes no named volume");
+
+    const host = mkdtempSync(join(tmpdir(), "berth-e2e-bind-"));
+    try {
+      writeFileSync(join(host, "in"), "from host\n");
+      const ro = docker("run", "--rm", "-v", `${host}:/data:ro`, "berth/host", "sh", "-c", "cat /data/in; touch /data/x");
+      assert.equal(ro.stdout, "from host\n");
+      assert.match(ro.stderr, /touch: cannot touch '\/data\/x': Read-only file system/);
+      assert.equal(ro.status, 1);
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
+    const full = docker("run", "--rm", "--tmpfs", "/t:size=1m", "berth/host", "dd", "if=/dev/zero", "of=/t/f", "bs=64k", "count=32");
+    assert.equal(full.status, 1);
+    assert.match(full.stderr, /No space left on device/);
+
+    ok("run", "-d", "--name", "holder", "-v", "notes:/data", "-v", "/anon", "busybox", "sleep", "300");
+    const inUse = docker("volume", "rm", "notes");
+    assert.equal(inUse.status, 1);
+    assert.match(inUse.stderr, /volume is in use/);
+    const anonymous = ok("inspect", "holder", "--format", "{{range .Mounts}}{{if eq .Destination \"/anon\"}}{{.Name}}{{end}}{{end}}").trim();
+    assert.match(anonymous, /^[0-9a-f]{64}$/);
+    ok("rm", "-f", "-v", "holder");
+    assert.equal(ok("volume", "ls", "-q"), "notes\n", "rm -v took the anonymous volume, not the named one");
+    assert.equal(ok("volume", "rm", "notes"), "notes\n");
+  });
 });

@@ -4,11 +4,12 @@ import { attachContainer } from "../../runtime/container/attach.js";
 import { FRAME, resizePayload, sendFrame } from "../../runtime/container/attach-socket.js";
 import { conflict } from "../../runtime/container/errors.js";
 import type { Container, ContainerEvents, ContainerService, WaitCondition } from "../../runtime/container/lifecycle.js";
-import { mountTargets, type CreateRequest } from "../../runtime/container/config.js";
+import type { CreateRequest } from "../../runtime/container/config.js";
 import { inspectContainer, summarizeContainer } from "../../runtime/container/inspect.js";
 import { streamLogs, writeAndDrain, type LogOptions } from "../../runtime/container/logs.js";
 import { top } from "../../runtime/container/top.js";
 import type { ImageStore } from "../../runtime/image/store.js";
+import type { VolumeStore } from "../../runtime/volume/store.js";
 import { ApiError } from "../errors.js";
 import { parseTimestamp } from "../events.js";
 import type { Filters } from "../filters.js";
@@ -19,6 +20,7 @@ import { mapped } from "./errors.js";
 export interface ContainerRouteDeps {
   containers: ContainerService;
   images: ImageStore;
+  volumes: VolumeStore;
   events: ContainerEvents;
 }
 
@@ -36,7 +38,7 @@ function archiveTarget(ctx: Context, containers: ContainerService): { c: Contain
 }
 
 export function containerRoutes(deps: ContainerRouteDeps): Route[] {
-  const { containers } = deps;
+  const { containers, volumes } = deps;
   const r = (method: string, path: string, handler: (ctx: Context) => void | Promise<void>) => route(method, path, mapped(handler));
   return [
     r("GET", "/containers/json", (ctx) => list(ctx, deps)),
@@ -44,7 +46,7 @@ export function containerRoutes(deps: ContainerRouteDeps): Route[] {
       const body = (await ctx.body<CreateRequest>()) ?? {};
       ctx.json(await containers.create(ctx.query.string("name"), body), 201);
     }),
-    r("GET", "/containers/{id}/json", (ctx) => ctx.json(inspectContainer(containers.get(ctx.params.id!)))),
+    r("GET", "/containers/{id}/json", (ctx) => ctx.json(inspectContainer(containers.get(ctx.params.id!), volumes))),
     r("POST", "/containers/{id}/start", noContent((ctx) => containers.start(ctx.params.id!))),
     r("POST", "/containers/{id}/stop", noContent((ctx) => {
       const timeoutSeconds = ctx.query.int("t") ?? ctx.query.int("timeout");
@@ -62,7 +64,7 @@ export function containerRoutes(deps: ContainerRouteDeps): Route[] {
     })),
     r("DELETE", "/containers/{id}", noContent(async (ctx) => {
       if (ctx.query.bool("link")) throw new ApiError(501, "container links are not supported by berth");
-      await containers.remove(ctx.params.id!, { force: ctx.query.bool("force") });
+      await containers.remove(ctx.params.id!, { force: ctx.query.bool("force"), volumes: ctx.query.bool("v") });
     })),
     r("POST", "/containers/{id}/wait", (ctx) => wait(ctx, containers)),
     r("GET", "/containers/{id}/logs", (ctx) => logs(ctx, containers.get(ctx.params.id!))),
@@ -80,7 +82,7 @@ export function containerRoutes(deps: ContainerRouteDeps): Route[] {
     r("PUT", "/containers/{id}/archive", async (ctx) => {
       const { c, path } = archiveTarget(ctx, containers);
       const rootfs = deps.images.rootfs(c.record.Image);
-      await extractIntoContainer(c, rootfs.lowerDirs, [...rootfs.binds.map((b) => b.target), ...mountTargets(c.record.HostConfig)], path, ctx.req);
+      await extractIntoContainer(c, rootfs.lowerDirs, [...rootfs.binds.map((b) => b.target), ...c.record.Mounts.map((m) => m.target)], path, ctx.req);
       ctx.res.writeHead(200);
       ctx.res.end();
     }),
@@ -109,7 +111,7 @@ function noContent(action: (ctx: Context) => Promise<void>): (ctx: Context) => P
   };
 }
 
-function list(ctx: Context, { containers, images }: ContainerRouteDeps): void {
+function list(ctx: Context, { containers, images, volumes }: ContainerRouteDeps): void {
   const filters = ctx.query.filters(LIST_FILTERS);
   for (const status of filters.values("status")) {
     if (!STATUSES.includes(status)) throw new ApiError(400, `invalid filter 'status=${status}': valid statuses are ${STATUSES.join(", ")}`);
@@ -137,7 +139,7 @@ function list(ctx: Context, { containers, images }: ContainerRouteDeps): void {
     .sort((a, b) => Date.parse(b.record.Created) - Date.parse(a.record.Created));
   if (limit > 0) selected = selected.slice(0, limit);
   const now = Date.now();
-  ctx.json(selected.map((c) => summarizeContainer(c, now)));
+  ctx.json(selected.map((c) => summarizeContainer(c, volumes, now)));
 }
 
 function matches(c: Container, filters: Filters, names: RegExp[], ancestors: string[]): boolean {

@@ -1,7 +1,6 @@
 // `POST /containers/create`'s body checked and merged with the image's config the way dockerd does it at
 // create time, so that inspect shows what will run. Everything berth cannot do yet is refused here, before
-// anything exists, with a message that says so.
-import { isAbsolute } from "node:path";
+// anything exists, with a message that says so. Mounts are checked by the volume runtime's planMounts.
 import type { ContainerCreateOptions, HostConfig } from "dockerode";
 import type { RunConfig } from "../image/config.js";
 import { invalid, NotImplementedError } from "./errors.js";
@@ -54,7 +53,7 @@ export function mergeConfig(id: string, request: CreateRequest, image: RunConfig
     WorkingDir: request.WorkingDir || image.WorkingDir || "",
     Labels: { ...(image.Labels ?? {}), ...(request.Labels ?? {}) },
     ...((request.ExposedPorts ?? image.ExposedPorts) && { ExposedPorts: { ...image.ExposedPorts, ...request.ExposedPorts } }),
-    // Volumes are recorded; until volumes exist (a later issue) their paths stay in the container's writable layer.
+    // The image's VOLUMEs and the request's: each gets an anonymous volume unless something else is mounted there.
     ...((request.Volumes ?? image.Volumes) && { Volumes: { ...image.Volumes, ...request.Volumes } }),
     ...((request.StopSignal ?? image.StopSignal) && { StopSignal: request.StopSignal ?? image.StopSignal }),
     ...(request.StopTimeout !== undefined && { StopTimeout: request.StopTimeout }),
@@ -70,53 +69,8 @@ export function commandOf(config: ContainerConfig): string[] {
 
 const later = (what: string) => new NotImplementedError(`${what} is not supported by berth yet`);
 
-export interface BindSpec {
-  source: string;
-  target: string;
-  readOnly: boolean;
-  propagation?: string;
-}
-
-/** `Binds` entries `/host:/container[:opts]`; a name instead of a host path is a named volume. */
-export function parseBind(bind: string): BindSpec {
-  const [source = "", target = "", options = "", ...rest] = bind.split(":");
-  if (rest.length > 0 || source === "" || target === "") {
-    throw invalid(`invalid volume specification: '${bind}': expected /host/path:/container/path[:ro|rw]`);
-  }
-  if (!isAbsolute(source)) throw later(`named volume "${source}" (in Binds '${bind}'): volumes come in a later issue; bind a host path`);
-  if (!isAbsolute(target)) throw invalid(`invalid mount config: mount path must be absolute: '${target}' (in Binds '${bind}')`);
-  const opts = options === "" ? [] : options.split(",");
-  for (const opt of opts) {
-    if (!["ro", "rw", "z", "Z", "private", "rprivate", "shared", "rshared", "slave", "rslave", "nocopy"].includes(opt)) {
-      throw invalid(`invalid mode: ${opt} (in Binds '${bind}'): valid are ro, rw, z, Z and the propagation modes (rprivate...)`);
-    }
-  }
-  const propagation = opts.find((o) => /private|shared|slave/.test(o));
-  return { source, target, readOnly: opts.includes("ro"), ...(propagation && { propagation }) };
-}
-
-/** Where Binds, bind Mounts and Tmpfs mount over the container's own files. */
-export function mountTargets(host: HostConfig): string[] {
-  const mounts = ((host.Mounts ?? []) as { Type?: string; Target?: string }[]).filter((m) => m.Type === "bind").map((m) => m.Target!);
-  return [...(host.Binds ?? []).map((bind) => parseBind(bind).target), ...mounts, ...Object.keys(host.Tmpfs ?? {})];
-}
-
 /** Rejects, before anything is made, every HostConfig field berth cannot honour yet. */
 export function checkHostConfig(host: HostConfig): void {
-  for (const bind of host.Binds ?? []) parseBind(bind);
-  for (const mount of (host.Mounts ?? []) as { Type?: string; Source?: string; Target?: string }[]) {
-    if (mount.Type === "volume") throw later(`Mounts of type "volume" (${mount.Source || "anonymous"} at ${mount.Target})`);
-    if (mount.Type !== "bind" && mount.Type !== "tmpfs") {
-      throw invalid(`invalid mount config: mount type "${mount.Type}" at ${mount.Target}: valid are bind, tmpfs (and volume, later)`);
-    }
-    if (!mount.Target || !isAbsolute(mount.Target)) throw invalid(`invalid mount config: mount path must be absolute: '${mount.Target ?? ""}'`);
-    if (mount.Type === "bind" && (!mount.Source || !isAbsolute(mount.Source))) {
-      throw invalid(`invalid mount config for type "bind": the source must be an absolute host path, not '${mount.Source ?? ""}'`);
-    }
-  }
-  for (const target of Object.keys(host.Tmpfs ?? {})) {
-    if (!isAbsolute(target)) throw invalid(`invalid mount config: tmpfs mount path must be absolute: '${target}'`);
-  }
   for (const cap of [...((host.CapAdd as string[] | null) ?? []), ...((host.CapDrop as string[] | null) ?? [])]) {
     const name = cap.toUpperCase().startsWith("CAP_") ? cap.toUpperCase() : `CAP_${cap.toUpperCase()}`;
     if (cap.toUpperCase() !== "ALL" && !ALL_CAPS.includes(name)) throw invalid(`unknown capability: "${cap}": use a name such as NET_ADMIN, or ALL`);
@@ -139,7 +93,6 @@ export function checkHostConfig(host: HostConfig): void {
   for (const [field, value] of [["IpcMode", host.IpcMode], ["PidMode", host.PidMode], ["UTSMode", host.UTSMode], ["UsernsMode", host.UsernsMode]]) {
     if (value && value !== "private" && value !== "shareable") throw later(`${field} "${value}"`);
   }
-  if (host.VolumesFrom && (host.VolumesFrom as string[]).length > 0) throw later("VolumesFrom");
   if (host.Links && (host.Links as string[]).length > 0) throw later("Links");
   if (host.Devices && (host.Devices as unknown[]).length > 0) throw later("Devices");
   const restart = host.RestartPolicy?.Name ?? "";

@@ -1,6 +1,8 @@
 // Docker's shapes of a container: `GET /containers/{id}/json` (ContainerInspectInfo) and one entry of
 // `GET /containers/json` (ContainerInfo).
 import type { ContainerInfo, ContainerInspectInfo } from "dockerode";
+import { inspectMounts } from "../volume/setup.js";
+import type { VolumeStore } from "../volume/store.js";
 import { commandOf } from "./config.js";
 import type { Container } from "./lifecycle.js";
 import type { ContainerRecord } from "./record.js";
@@ -22,19 +24,8 @@ function networks(record: ContainerRecord) {
   };
 }
 
-function mounts(record: ContainerRecord) {
-  const host = record.HostConfig;
-  const binds = (host.Binds ?? []).map((bind) => {
-    const [source = "", target = "", mode = ""] = bind.split(":");
-    return { Type: "bind" as const, Source: source, Destination: target, Mode: mode, RW: !mode.split(",").includes("ro"), Propagation: "rprivate" };
-  });
-  const fromMounts = ((host.Mounts ?? []) as { Type: "bind" | "tmpfs"; Source?: string; Target: string; ReadOnly?: boolean }[]).map((m) => ({
-    Type: m.Type, Source: m.Source ?? "", Destination: m.Target, Mode: "", RW: !m.ReadOnly, Propagation: m.Type === "bind" ? "rprivate" : "",
-  }));
-  return [...binds, ...fromMounts];
-}
-
-export function inspectContainer(c: Container): ContainerInspectInfo {
+/** `volumes` gives each volume's Mountpoint, inspect's Source. */
+export function inspectContainer(c: Container, volumes: VolumeStore): ContainerInspectInfo {
   const { record, paths } = c;
   const [path = "", ...args] = commandOrEmpty(record);
   const status = record.State.Status;
@@ -74,7 +65,7 @@ export function inspectContainer(c: Container): ContainerInspectInfo {
       Name: "overlay2",
       Data: { UpperDir: paths.upper, WorkDir: paths.work, MergedDir: paths.rootfs } as unknown as ContainerInspectInfo["GraphDriver"]["Data"],
     },
-    Mounts: mounts(record),
+    Mounts: inspectMounts(record.Mounts, volumes),
     Config: { ...record.Config, Cmd: record.Config.Cmd ?? (null as unknown as string[]), Entrypoint: record.Config.Entrypoint ?? undefined } as ContainerInspectInfo["Config"],
     NetworkSettings: { SandboxID: "", SandboxKey: "", Ports: {}, Networks: networks(record) },
   };
@@ -127,7 +118,7 @@ function statusText(record: ContainerRecord, now: number): string {
   }
 }
 
-export function summarizeContainer(c: Container, now = Date.now()): ContainerInfo {
+export function summarizeContainer(c: Container, volumes: VolumeStore, now = Date.now()): ContainerInfo {
   const { record } = c;
   return {
     Id: record.Id,
@@ -142,6 +133,6 @@ export function summarizeContainer(c: Container, now = Date.now()): ContainerInf
     Status: statusText(record, now),
     HostConfig: { NetworkMode: networkName(record) },
     NetworkSettings: { Networks: networks(record) },
-    Mounts: mounts(record),
+    Mounts: inspectMounts(record.Mounts, volumes),
   };
 }

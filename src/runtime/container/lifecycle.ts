@@ -12,16 +12,23 @@ import type { ImageStore } from "../image/store.js";
 import { encodeContainerSpec, pidfdOpen, pidfdSendSignal, readExitRecord, readStartError, startMonitor, waitPid } from "../native.js";
 import { findContainers, removeOrphanCgroups } from "./adopt.js";
 import { FRAME, resizePayload, sendFrame } from "./attach-socket.js";
-import { checkHostConfig, commandOf, mergeConfig, parseBind, type CreateRequest } from "./config.js";
+import { mountOrder, planMounts, type MountConfig } from "../volume/mounts.js";
+import { createMounts, monitorMounts, startMounts, volumeNames, type ContainerMount } from "../volume/setup.js";
+import type { VolumeStore } from "../volume/store.js";
+import { checkHostConfig, commandOf, mergeConfig, type CreateRequest } from "./config.js";
 import { conflict, invalid, notFound, NotModifiedError, startFailureCode } from "./errors.js";
 import { hostnameFile, hostsFile, resolvConf } from "./etc-files.js";
 import { checkName, generateName, newId } from "./names.js";
 import { containerPaths, containersDir, writeRecord, ZERO_TIME, type ContainerPaths, type ContainerRecord } from "./record.js";
 import { containerSpec, signalNumber } from "./spec.js";
 import { resolveIdentity } from "./user.js";
+import { inheritedMounts, parseVolumesFrom, uncoveredVolumes } from "./volumes-from.js";
 
 /** Container events in Docker's vocabulary: create, start, die, kill, stop, destroy, pause, unpause, rename, ... */
 export type ContainerEvents = (action: string, record: ContainerRecord, attributes?: Record<string, string>) => void;
+
+/** Volume events the container service causes: create (a volume made for a container), destroy (`rm -v`). */
+export type VolumeEvents = (action: "create" | "destroy", name: string) => void;
 
 export interface ServiceOptions {
   root: string;
@@ -31,7 +38,9 @@ export interface ServiceOptions {
    */
   images: () => ImageStore;
   cgroups: Cgroups;
+  volumes: VolumeStore;
   events: ContainerEvents;
+  volumeEvents: VolumeEvents;
 }
 
 export interface WaitResult {
@@ -128,6 +137,11 @@ export class ContainerService {
     throw notFound(`No such container: ${ref}`);
   }
 
+  /** Ids of the containers whose mounts use the volume, so that the volume store never deletes one in use. */
+  usingVolume(name: string): string[] {
+    return this.list().filter((c) => volumeNames(c.record.Mounts).includes(name)).map((c) => c.id);
+  }
+
   /** How many containers use the image, so that the image store never deletes one in use. */
   countUsing(imageId: string): number {
     return this.list().filter((c) => c.record.Image === imageId).length;
@@ -147,6 +161,15 @@ export class ContainerService {
     const id = newId();
     const config = mergeConfig(id, request, imageConfig.config ?? {});
     commandOf(config);
+    const inherited = this.#volumesFrom((hostConfig.VolumesFrom as string[] | null) ?? []);
+    const plan = planMounts({
+      Binds: hostConfig.Binds,
+      Mounts: hostConfig.Mounts as MountConfig[] | undefined,
+      Tmpfs: hostConfig.Tmpfs,
+      Volumes: uncoveredVolumes(config.Volumes, inherited),
+    });
+    // The container's own mounts win over inherited ones at the same path, as in dockerd.
+    const kept = inherited.filter((m) => !plan.some((own) => own.target === m.target));
     const finalName = name === undefined || name === "" ? generateName((n) => this.#nameTaken(n)) : checkName(name);
     this.#checkNameFree(finalName);
     const record: ContainerRecord = {
@@ -158,19 +181,34 @@ export class ContainerService {
       HostConfig: hostConfig,
       State: { Status: "created", Pid: 0, MonitorPid: 0, ExitCode: 0, Error: "", OOMKilled: false, StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME },
       RestartCount: 0,
+      // The named volumes count as in use while they are created: a removal meanwhile is refused.
+      Mounts: [...kept, ...plan.filter((m): m is ContainerMount => m.type !== "volume" || m.name !== undefined)],
     };
     const dir = join(containersDir(this.options.root), id);
     const c = new Container(dir, record);
-    // The name is taken from here on, while the directory is made.
+    // The name is taken from here on, while the volumes and the directory are made.
     this.#containers.set(id, c);
+    let created: ContainerMount[] = [];
     try {
+      created = await createMounts(plan, this.options.volumes, (volume) => this.options.volumeEvents("create", volume.Name));
+      record.Mounts = mountOrder([...kept, ...created]);
       await this.#makeDirectory(c);
     } catch (err) {
       this.#containers.delete(id);
+      await this.#removeAnonymousVolumes(created);
       throw err;
     }
     this.options.events("create", record);
     return { Id: id, Warnings: [] };
+  }
+
+  /** The mounts VolumesFrom inherits; of two entries with a mount at one path, the later one's counts. */
+  #volumesFrom(specs: readonly string[]): ContainerMount[] {
+    const byTarget = new Map<string, ContainerMount>();
+    for (const { container, readOnly } of specs.map(parseVolumesFrom)) {
+      for (const mount of inheritedMounts(this.get(container).record.Mounts, readOnly)) byTarget.set(mount.target, mount);
+    }
+    return [...byTarget.values()];
   }
 
   /** Builds the directory under a dot-name and renames it into place: a crash leaves all or nothing. */
@@ -224,9 +262,8 @@ export class ContainerService {
     try {
       // The root directory of the overlay takes the upper dir's mode: every user in the container must traverse it.
       for (const dir of [c.paths.upper, c.paths.work, c.paths.rootfs]) await mkdir(dir, { recursive: true, mode: 0o755 });
-      // As dockerd does for Binds (not Mounts): a missing host directory is created.
-      for (const bind of record.HostConfig.Binds ?? []) await mkdir(parseBind(bind).source, { recursive: true });
-      const spec = containerSpec({ record, paths: c.paths, rootfs, identity, cgroups: cgroup.procsFiles(), net, hold });
+      const mounts = monitorMounts(await startMounts(record.Mounts, this.options.volumes, rootfs.lowerDirs));
+      const spec = containerSpec({ record, paths: c.paths, rootfs, identity, cgroups: cgroup.procsFiles(), net, hold, mounts });
       await writeFile(join(c.dir, "spec"), encodeContainerSpec(spec), { mode: 0o600 });
       started = await startMonitor(c.dir);
     } catch (err) {
@@ -236,7 +273,7 @@ export class ContainerService {
       Object.assign(record.State, { ExitCode: failure ? startFailureCode(failure.errno) : 126, Error: message });
       await this.#persist(c);
       // As dockerd does: `docker run --rm` waits for the removal even when the start failed.
-      if (record.HostConfig.AutoRemove) void this.remove(c.id).catch(() => undefined);
+      if (record.HostConfig.AutoRemove) void this.remove(c.id, { volumes: true }).catch(() => undefined);
       throw invalid(`failed to start container ${record.Id}: ${message}`);
     }
     c.cgroup = cgroup;
@@ -302,7 +339,8 @@ export class ContainerService {
     await this.#persist(c);
     this.options.events("die", c.record, { exitCode: String(c.record.State.ExitCode) });
     for (const listener of [...c.exitListeners]) listener();
-    if (c.record.HostConfig.AutoRemove) void this.remove(c.id, { force: true }).catch(() => undefined);
+    // As dockerd's AutoRemove: `docker run --rm` takes the container's anonymous volumes with it.
+    if (c.record.HostConfig.AutoRemove) void this.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
   }
 
   /** Sends `signal` to the container's process; a paused container is thawed so that it can act on it. */
@@ -387,7 +425,8 @@ export class ContainerService {
     });
   }
 
-  remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+  /** `volumes` (`rm -v`) also removes the container's anonymous volumes that no other container uses. */
+  remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const c = this.get(ref);
     return this.#serial(c, async () => {
       if (!this.#containers.has(c.id)) return; // removed while this call waited its turn (AutoRemove)
@@ -406,9 +445,25 @@ export class ContainerService {
       const doomed = join(containersDir(this.options.root), `.removing-${c.id}`);
       await rename(c.dir, doomed);
       await rm(doomed, { recursive: true, force: true });
+      if (options.volumes) await this.#removeAnonymousVolumes(c.record.Mounts);
       this.options.events("destroy", c.record);
       for (const listener of [...c.removedListeners]) listener();
     });
+  }
+
+  /**
+   * Removes the anonymous volumes among `mounts`, except those another container uses too (VolumesFrom).
+   * A failure is logged and the rest go on, as in dockerd: the container is gone either way.
+   */
+  async #removeAnonymousVolumes(mounts: readonly ContainerMount[]): Promise<void> {
+    for (const name of volumeNames(mounts)) {
+      if (!this.options.volumes.find(name)?.anonymous || this.usingVolume(name).length > 0) continue;
+      try {
+        if (await this.options.volumes.remove(name)) this.options.volumeEvents("destroy", name);
+      } catch (err) {
+        log("warn", `anonymous volume ${name} is kept: ${(err as Error).message}`);
+      }
+    }
   }
 
   pause(ref: string): Promise<void> {

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { HostConfig } from "dockerode";
 import { writeFileAtomic } from "../../state/atomic.js";
 import type { RunConfig } from "../image/config.js";
+import type { ContainerMount } from "../volume/setup.js";
 
 export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
 
@@ -59,6 +60,8 @@ export interface ContainerRecord {
   HostConfig: HostConfig;
   State: ContainerState;
   RestartCount: number;
+  /** Binds, volumes (every one named, anonymous ones too) and tmpfs, in mount order: fixed at create. */
+  Mounts: ContainerMount[];
 }
 
 export const ZERO_TIME = "0001-01-01T00:00:00Z";

@@ -6,7 +6,7 @@ import {
   DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, type BindMount, type ContainerSpec, type Rlimit, type TmpfsMount,
 } from "../native.js";
 import type { RootfsPlan } from "../image/store.js";
-import { ALL_CAPS, commandOf, mergeEnv, parseBind } from "./config.js";
+import { ALL_CAPS, commandOf, mergeEnv } from "./config.js";
 import { invalid } from "./errors.js";
 import type { ContainerPaths, ContainerRecord } from "./record.js";
 import type { Identity } from "./user.js";
@@ -24,6 +24,8 @@ export interface RunInputs {
   net: string;
   /** Wait for a start frame: someone attaches first. */
   hold: boolean;
+  /** The container's own mounts (Binds, Mounts, Tmpfs, volumes) as the volume runtime's monitorMounts orders them. */
+  mounts: { binds: BindMount[]; tmpfs: TmpfsMount[] };
 }
 
 const capName = (cap: string) => (cap.toUpperCase().startsWith("CAP_") ? cap.toUpperCase() : `CAP_${cap.toUpperCase()}`);
@@ -48,34 +50,6 @@ export function processEnv(record: ContainerRecord, identity: Identity): string[
   return mergeEnv(defaults, record.Config.Env);
 }
 
-function tmpfsMounts(host: HostConfig): TmpfsMount[] {
-  const fromMap = Object.entries(host.Tmpfs ?? {}).map(([target, options]) => ({ target, options: options ? options.split(",") : [] }));
-  const fromMounts = ((host.Mounts ?? []) as { Type: string; Target: string; ReadOnly?: boolean; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }[])
-    .filter((m) => m.Type === "tmpfs")
-    .map((m) => ({
-      target: m.Target,
-      options: [
-        ...(m.ReadOnly ? ["ro"] : []),
-        ...(m.TmpfsOptions?.SizeBytes ? [`size=${m.TmpfsOptions.SizeBytes}`] : []),
-        ...(m.TmpfsOptions?.Mode ? [`mode=${m.TmpfsOptions.Mode.toString(8)}`] : []),
-      ],
-    }));
-  // Docker's tmpfs defaults: no suid, no device files.
-  return [...fromMap, ...fromMounts].map((t) => ({ target: t.target, options: ["nosuid", "nodev", ...t.options] }));
-}
-
-function userBinds(host: HostConfig): BindMount[] {
-  const fromBinds = (host.Binds ?? []).map(parseBind);
-  const fromMounts = ((host.Mounts ?? []) as { Type: string; Source: string; Target: string; ReadOnly?: boolean; BindOptions?: { Propagation?: string } }[])
-    .filter((m) => m.Type === "bind")
-    .map((m) => ({ source: m.Source, target: m.Target, readOnly: m.ReadOnly ?? false, propagation: m.BindOptions?.Propagation }));
-  return [...fromBinds, ...fromMounts].map((b) => ({
-    source: b.source,
-    target: b.target,
-    options: [...(b.readOnly ? ["ro"] : []), ...(b.propagation ? [b.propagation] : [])],
-  }));
-}
-
 function rlimits(host: HostConfig): Rlimit[] {
   return (host.Ulimits ?? []).map((u) => ({ name: u.Name!, soft: u.Soft ?? 0, hard: u.Hard ?? 0 }));
 }
@@ -93,7 +67,7 @@ export function signalNumber(signal: string): number {
   throw invalid(`invalid signal: ${signal}: use a name such as SIGTERM or TERM, or a number from 1 to 64`);
 }
 
-export function containerSpec({ record, paths, rootfs, identity, cgroups, net, hold }: RunInputs): ContainerSpec {
+export function containerSpec({ record, paths, rootfs, identity, cgroups, net, hold, mounts }: RunInputs): ContainerSpec {
   const host = record.HostConfig;
   const { Config: config } = record;
   return {
@@ -123,9 +97,9 @@ export function containerSpec({ record, paths, rootfs, identity, cgroups, net, h
       { source: paths.hosts, target: "/etc/hosts" },
       { source: paths.hostname, target: "/etc/hostname" },
       { source: paths.resolvConf, target: "/etc/resolv.conf" },
-      ...userBinds(host),
+      ...mounts.binds,
     ],
-    tmpfs: tmpfsMounts(host),
+    tmpfs: mounts.tmpfs,
     masked: host.Privileged ? [] : (host.MaskedPaths ?? DOCKER_MASKED_PATHS),
     readonlyPaths: host.Privileged ? [] : (host.ReadonlyPaths ?? DOCKER_READONLY_PATHS),
     sysctls: host.Sysctls ?? {},

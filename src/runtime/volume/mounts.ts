@@ -106,10 +106,12 @@ export function planMounts(sources: MountSources): PlannedMount[] {
     if (targets.has(clean(path))) continue;
     add(anonymousVolume(clean(path)));
   }
-  return planned
-    .map((mount, index) => ({ mount, index }))
-    .sort((a, b) => depth(a.mount.target) - depth(b.mount.target) || a.index - b.index)
-    .map(({ mount }) => mount);
+  return mountOrder(planned);
+}
+
+/** Parents first, otherwise as given (the sort is stable): the order in which mounts must be made. */
+export function mountOrder<T extends { target: string }>(mounts: readonly T[]): T[] {
+  return [...mounts].sort((a, b) => depth(a.target) - depth(b.target));
 }
 
 /** One `Binds` entry; errors are dockerd's `invalid volume specification: '<raw>'...`. */

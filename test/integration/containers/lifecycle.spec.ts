@@ -77,8 +77,12 @@ describe("containers: lifecycle through dockerode (integration, root)", function
   it("refuses what it cannot do yet with 501, and invalid requests with 400, before creating anything", async () => {
     const before = (await docker.listContainers({ all: true })).length;
     await assert.rejects(
-      docker.createContainer({ Image: BUSYBOX, HostConfig: { Binds: ["data:/data"] } }),
-      (err: { statusCode: number; message: string }) => err.statusCode === 501 && /named volume "data"/.test(err.message),
+      docker.createContainer({ Image: BUSYBOX, HostConfig: { Links: ["other:alias"] } }),
+      (err: { statusCode: number; message: string }) => err.statusCode === 501 && /Links is not supported by berth yet/.test(err.message),
+    );
+    await assert.rejects(
+      docker.createContainer({ Image: BUSYBOX, HostConfig: { Binds: ["/host:relative"] } }),
+      (err: { statusCode: number; message: string }) => err.statusCode === 400 && /invalid volume specification: '\/host:relative'/.test(err.message),
     );
     await assert.rejects(
       docker.createContainer({ Image: BUSYBOX, HostConfig: { CapAdd: ["NOT_A_CAP"] } }),
