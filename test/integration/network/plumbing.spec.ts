@@ -122,20 +122,15 @@ describe("network plumbing (integration, throwaway netns)", function () {
     assert.doesNotMatch(box.inNetns(ns, "ip", "-o", "link"), /eth1/);
   });
 
-  it("connects an endpoint in a few milliseconds (median and p95 of 30)", async function () {
+  it("connects 30 endpoints of one namespace to one bridge", async function () {
     const bridgeIndex = await ensureBridge(box.host, BRIDGE);
     const ns = await box.netns("e");
-    const times: number[] = [];
     for (let i = 0; i < 30; i++) {
-      const started = performance.now();
       await connectEndpoint(box.host, {
         netnsPath: ns, bridgeIndex, hostName: `vbtest-e${i}`, address: `10.99.0.${10 + i}`, prefixLength: 24,
         gateway: "10.99.0.1", mtu: 1500, defaultRoute: false,
       });
-      times.push(performance.now() - started);
     }
-    times.sort((x, y) => x - y);
-    console.log(`      endpoint connect: median ${times[14]!.toFixed(2)} ms, p95 ${times[28]!.toFixed(2)} ms`);
     assert.equal((await box.host.links()).filter((l) => l.master === bridgeIndex).length, 30);
   });
 });

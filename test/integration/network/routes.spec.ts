@@ -228,15 +228,8 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
     assert.equal(next.IPAddress, "10.70.0.3", "the addresses of owners that never finished are free again; the live one is kept");
   });
 
-  it("measures network create (median and p95 of 20)", async function () {
-    const times: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const started = performance.now();
-      await docker.createNetwork({ Name: `bench${i}` });
-      times.push(performance.now() - started);
-    }
-    times.sort((x, y) => x - y);
-    console.log(`      network create via the API: median ${times[9]!.toFixed(2)} ms, p95 ${times[18]!.toFixed(2)} ms`);
+  it("gives 20 networks created in a row 20 distinct subnets", async function () {
+    for (let i = 0; i < 20; i++) await docker.createNetwork({ Name: `many${i}` });
     assert.equal(new Set(networks.list().map((n) => n.IPAM.Config[0]!.Subnet)).size, 21);
   });
 });
