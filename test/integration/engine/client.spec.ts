@@ -29,9 +29,7 @@ describe("engine client (integration)", function () {
   it("starts berthd detached when its socket does not answer, logging to the root, and reuses it next time", async () => {
     const root = newRoot();
     const env = { ...process.env, BERTH_ROOT: root };
-    const started = Date.now();
     const docker = await engine({ env, daemonCommand: DAEMON_COMMAND });
-    const startMs = Date.now() - started;
     assert.equal(String(await docker.ping()), "OK");
     const pid = Number(readFileSync(pidFile(root), "utf8"));
     assert.ok(alive(pid));
@@ -41,7 +39,6 @@ describe("engine client (integration)", function () {
     assert.equal((await again.info()).DockerRootDir, root);
     assert.equal(Number(readFileSync(pidFile(root), "utf8")), pid, "the running daemon was reused");
     assert.equal(readFileSync(logFile(root), "utf8").match(/ listening on /g)?.length, 1, "no second daemon was started");
-    process.stdout.write(`      (auto-start to first answer: ${startMs} ms)\n`);
   });
 
   it("reports a daemon that dies at start with its last log line and the log's path", async () => {
@@ -59,11 +56,9 @@ describe("engine client (integration)", function () {
     const root = newRoot();
     // Leaves a pid file like berthd does, so the suite's teardown finds it and stops it.
     const silent = [process.execPath, "-e", 'require("fs").writeFileSync(process.env.BERTH_ROOT + "/berthd.pid", `${process.pid}`); setInterval(() => {}, 1000)'];
-    const started = Date.now();
     await assert.rejects(engine({ env: { ...process.env, BERTH_ROOT: root }, daemonCommand: silent, startTimeoutMs: 500 }), {
       message: new RegExp(`^berthd did not answer within 0.5 s \\(unix://${localSocket(root)}\\)`),
     });
-    assert.ok(Date.now() - started < 2500);
   });
 
   it("does not start anything for an explicit host that is not the local daemon", async () => {

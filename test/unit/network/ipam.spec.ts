@@ -57,19 +57,16 @@ describe("IPAM: choosing subnets", function () {
   it("allocates 1000 networks' worth of subnets, all distinct and clear of the host's routes", function () {
     const hostRoutes = [...MACHINE, "10.16.0.0/24", "10.17.5.0/24", "10.18.0.0/20", "10.20.1.1/32"].map(host);
     const taken: UsedRange[] = [...hostRoutes];
-    const started = performance.now();
     for (let i = 0; i < 1000; i++) {
       const s = chooseSubnet(DEFAULT_POOLS, taken);
       taken.push({ subnet: s, holder: `network "n${i}"`, kind: "network" });
     }
-    const elapsed = performance.now() - started;
     const chosen = taken.slice(hostRoutes.length).map((u) => u.subnet);
     assert.equal(new Set(chosen.map(formatSubnet)).size, 1000);
     for (const s of chosen) {
       assert.equal(s.prefix, 24);
       assert.ok(!hostRoutes.some((r) => overlaps(r.subnet, s)), `${formatSubnet(s)} overlaps a host route`);
     }
-    assert.ok(elapsed < 2000, `1000 choices took ${elapsed.toFixed(0)} ms`);
   });
 });
 
