@@ -13,6 +13,18 @@ export function fileWrite(field: string, file: string, value: string | number): 
   return { field, choices: [{ file, value: String(value) }] };
 }
 
+/** pids and cpuset keep the same file names in v1 and v2. */
+export function pidsWrites(r: Resources): FileWrite[] {
+  return r.pidsLimit === undefined ? [] : [fileWrite("PidsLimit", "pids.max", r.pidsLimit === -1 ? "max" : r.pidsLimit)];
+}
+
+export function cpusetWrites(r: Resources): FileWrite[] {
+  return [
+    ...(r.cpusetCpus === undefined ? [] : [fileWrite("CpusetCpus", "cpuset.cpus", r.cpusetCpus)]),
+    ...(r.cpusetMems === undefined ? [] : [fileWrite("CpusetMems", "cpuset.mems", r.cpusetMems)]),
+  ];
+}
+
 export interface MemoryStats {
   usage: number;
   /** v1 only: the high-water mark */

@@ -1,7 +1,7 @@
 // cgroup v1: one hierarchy per controller (or a few bound together), each with its own files.
 import { dirname, join } from "node:path";
 import type { Controller } from "./detect.js";
-import { fileWrite, parseLimit, type FileWrite, type VersionDriver } from "./driver.js";
+import { cpusetWrites, fileWrite, parseLimit, pidsWrites, type FileWrite, type VersionDriver } from "./driver.js";
 import { parseKeyedLines, readControl, waitUntil, writeControl } from "./files.js";
 import type { DeviceRate, Resources } from "./limits.js";
 
@@ -51,7 +51,7 @@ function limitWrites(controller: Controller, r: Resources): FileWrite[] {
     case "memory":
       return memoryWrites(r);
     case "pids":
-      return r.pidsLimit === undefined ? [] : [fileWrite("PidsLimit", "pids.max", r.pidsLimit === -1 ? "max" : r.pidsLimit)];
+      return pidsWrites(r);
     case "cpu":
       return [
         ...(r.cpuPeriod === undefined ? [] : [fileWrite("CpuPeriod", "cpu.cfs_period_us", r.cpuPeriod)]),
@@ -59,10 +59,7 @@ function limitWrites(controller: Controller, r: Resources): FileWrite[] {
         ...(r.cpuShares === undefined ? [] : [fileWrite("CpuShares", "cpu.shares", r.cpuShares)]),
       ];
     case "cpuset":
-      return [
-        ...(r.cpusetCpus === undefined ? [] : [fileWrite("CpusetCpus", "cpuset.cpus", r.cpusetCpus)]),
-        ...(r.cpusetMems === undefined ? [] : [fileWrite("CpusetMems", "cpuset.mems", r.cpusetMems)]),
-      ];
+      return cpusetWrites(r);
     case "blkio": {
       const weight: FileWrite[] =
         r.blkioWeight === undefined

@@ -2,7 +2,7 @@
 // cgroup.subtree_control. Freezing and cpu usage are core files, there without any controller.
 import { join } from "node:path";
 import type { Controller } from "./detect.js";
-import { fileWrite, parseLimit, type FileWrite, type VersionDriver } from "./driver.js";
+import { cpusetWrites, fileWrite, parseLimit, pidsWrites, type FileWrite, type VersionDriver } from "./driver.js";
 import { parseKeyedLines, readControl, readOptional, waitUntil, writeControl } from "./files.js";
 import type { DeviceRate, Resources } from "./limits.js";
 
@@ -47,7 +47,7 @@ function limitWrites(controller: Controller, r: Resources): FileWrite[] {
     case "memory":
       return memoryWrites(r);
     case "pids":
-      return r.pidsLimit === undefined ? [] : [fileWrite("PidsLimit", "pids.max", r.pidsLimit === -1 ? "max" : r.pidsLimit)];
+      return pidsWrites(r);
     case "cpu": {
       const max = cpuMax(r);
       return [
@@ -56,10 +56,7 @@ function limitWrites(controller: Controller, r: Resources): FileWrite[] {
       ];
     }
     case "cpuset":
-      return [
-        ...(r.cpusetCpus === undefined ? [] : [fileWrite("CpusetCpus", "cpuset.cpus", r.cpusetCpus)]),
-        ...(r.cpusetMems === undefined ? [] : [fileWrite("CpusetMems", "cpuset.mems", r.cpusetMems)]),
-      ];
+      return cpusetWrites(r);
     case "blkio": {
       const weight: FileWrite[] =
         r.blkioWeight === undefined
