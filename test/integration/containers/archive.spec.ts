@@ -8,19 +8,16 @@ import { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { extract } from "tar-stream";
 import { makeTar } from "../image/tars.js";
-import { BUSYBOX, demux, loadBusybox, startEngine, stopEngine, type Engine } from "./helpers.js";
+import { BUSYBOX, demux, useEngine, type Engine } from "./helpers.js";
 
 describe("containers: copying files in with PUT archive (integration, root)", function () {
   this.timeout(60_000);
   let engine: Engine;
   let docker: Docker;
-
-  before(async () => {
-    engine = await startEngine();
-    docker = engine.docker;
-    await loadBusybox(docker);
+  useEngine((started) => {
+    engine = started;
+    docker = started.docker;
   });
-  after(() => stopEngine(engine));
 
   it("extracts into the container before start, resolving symlinks inside its root", async () => {
     const hostProbe = `/tmp/berth-archive-escape-${process.pid}`;

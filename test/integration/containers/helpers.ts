@@ -82,6 +82,17 @@ export function cgroupDirs(group: string): string[] {
   return found;
 }
 
+/** A test file's own berthd with busybox loaded, started before its tests and stopped (and checked clean) after them. */
+export function useEngine(ready: (engine: Engine) => void): void {
+  let engine: Engine;
+  before(async () => {
+    engine = await startEngine();
+    await loadBusybox(engine.docker);
+    ready(engine);
+  });
+  after(() => stopEngine(engine));
+}
+
 /** Stops berthd, removes every container it still has, and asserts that nothing of the engine is left. */
 export async function stopEngine(engine: Engine): Promise<void> {
   const { docker, daemon, root } = engine;

@@ -5,21 +5,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { BUSYBOX, demux, loadBusybox, startEngine, stopEngine, type Engine } from "./helpers.js";
+import { BUSYBOX, demux, useEngine } from "./helpers.js";
 
 const DOCKER_DEFAULT_CAP_MASK = "00000000a80425fb";
 
 describe("containers: isolation seen from inside (integration, root)", function () {
   this.timeout(60_000);
-  let engine: Engine;
   let docker: Docker;
-
-  before(async () => {
-    engine = await startEngine();
-    docker = engine.docker;
-    await loadBusybox(docker);
-  });
-  after(() => stopEngine(engine));
+  useEngine((started) => (docker = started.docker));
 
   /** Runs `script` to its end and returns its exit code, stdout and inspect's State. */
   async function run(script: string, options: Docker.ContainerCreateOptions = {}) {

@@ -3,19 +3,16 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import type Docker from "dockerode";
-import { BUSYBOX, demux, loadBusybox, monitorsUnder, startEngine, stopEngine, type Engine } from "./helpers.js";
+import { BUSYBOX, demux, monitorsUnder, useEngine, type Engine } from "./helpers.js";
 
 describe("containers: lifecycle through dockerode (integration, root)", function () {
   this.timeout(60_000);
   let engine: Engine;
   let docker: Docker;
-
-  before(async () => {
-    engine = await startEngine();
-    docker = engine.docker;
-    await loadBusybox(docker);
+  useEngine((started) => {
+    engine = started;
+    docker = started.docker;
   });
-  after(() => stopEngine(engine));
 
   async function logsOf(container: Docker.Container, options: Record<string, unknown> = {}) {
     const stream = (await container.logs({ stdout: true, stderr: true, follow: true, ...options })) as unknown as NodeJS.ReadableStream;

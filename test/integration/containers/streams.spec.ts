@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
-import { BUSYBOX, demux, loadBusybox, startEngine, stopEngine, type Engine } from "./helpers.js";
+import { BUSYBOX, demux, useEngine } from "./helpers.js";
 
 /** Everything a raw (TTY) stream carries until it ends. */
 function collect(stream: NodeJS.ReadableStream): Promise<string> {
@@ -17,15 +17,8 @@ function collect(stream: NodeJS.ReadableStream): Promise<string> {
 
 describe("containers: attach, exec, logs, top and events through dockerode (integration, root)", function () {
   this.timeout(60_000);
-  let engine: Engine;
   let docker: Docker;
-
-  before(async () => {
-    engine = await startEngine();
-    docker = engine.docker;
-    await loadBusybox(docker);
-  });
-  after(() => stopEngine(engine));
+  useEngine((started) => (docker = started.docker));
 
   it("attaches before start and loses no output; stdin reaches the process and its end closes stdin", async () => {
     const container = await docker.createContainer({
