@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Docker from "dockerode";
+import { DAEMON_NODE_OPTIONS } from "../src/engine/client.js";
 import { localSocket } from "../src/engine/config.js";
+import { IN_TEST_HOST, removeRoot } from "../test/integration/engine/berthd.js";
 
 const runs = Number(process.argv[2] ?? 100);
 const IMAGE = "berth/host";
@@ -20,11 +22,11 @@ function summary(samples: number[]): string {
   return `median ${at(0.5).toFixed(1)} ms  p95 ${at(0.95).toFixed(1)} ms  min ${sorted[0]!.toFixed(1)} ms  (${samples.length} runs)`;
 }
 
-async function apiRoundTrips(docker: Docker): Promise<number[]> {
+async function apiRoundTrips(docker: Docker, hostConfig: Docker.HostConfig = {}): Promise<number[]> {
   const samples: number[] = [];
   for (let i = -3; i < runs; i++) {
     const start = process.hrtime.bigint();
-    const container = await docker.createContainer({ Image: IMAGE, Cmd: ["true"] });
+    const container = await docker.createContainer({ Image: IMAGE, Cmd: ["true"], HostConfig: hostConfig });
     const exited = container.wait({ condition: "next-exit" });
     await container.start();
     const { StatusCode } = await exited;
@@ -52,9 +54,9 @@ function dockerRuns(socket: string, count: number): number[] {
   }
 }
 
-/** Starts the compiled berthd on `root`; resolves once it listens. */
+/** Starts the compiled berthd on `root` as `berth` starts it, in a throwaway host network namespace; resolves once it listens. */
 function startDaemon(root: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [resolve(import.meta.dirname, "../bin/berth.js"), "daemon"], {
+  const child = spawn(IN_TEST_HOST, [process.execPath, ...DAEMON_NODE_OPTIONS, resolve(import.meta.dirname, "../bin/berth.js"), "daemon"], {
     env: { ...process.env, BERTH_ROOT: root },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -76,6 +78,8 @@ try {
   await new Promise((r) => setTimeout(r, 1000)); // let start-up garbage be collected before measuring idle
   console.log(`berthd idle RSS                          ${(rssKiB(daemon.pid!) / 1024).toFixed(1)} MiB`);
   console.log(`create→start→exit→delete of true (API)   ${summary(await apiRoundTrips(docker))}`);
+  // The same without an endpoint: the difference is the default bridge's share (netns, veth, address, route, teardown).
+  console.log(`the same with --network none             ${summary(await apiRoundTrips(docker, { NetworkMode: "none" }))}`);
   if (!spawnSync("docker", ["--version"]).error) {
     console.log(`docker run --rm ${IMAGE} true             ${summary(dockerRuns(socket, Math.min(runs, 20)))}`);
   }
@@ -93,5 +97,5 @@ try {
   const exited = new Promise((done) => daemon.once("exit", done));
   daemon.kill("SIGTERM");
   await exited;
-  rmSync(root, { recursive: true, force: true });
+  removeRoot(root);
 }

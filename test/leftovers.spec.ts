@@ -1,6 +1,8 @@
 // Suite-level teardown: after every test of the run, nothing the runtime makes may be left behind —
-// no berth-monitor or test berthd process, no container cgroup, no mount in a temp dir, no new temp dir.
+// no berth-monitor or test berthd process, no container cgroup, no mount in a temp dir, no new temp dir,
+// no network namespace file (test daemons' host namespaces, containers'), no link or nft rule on the real host.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +10,20 @@ import { DEFAULT_ROOT } from "../src/engine/config.js";
 import { cgroupGroup } from "../src/engine/daemon.js";
 
 const TEMP = tmpdir();
+
+/** The real host's link names: a test's bridge or veth must never appear here (test daemons run in their own netns). */
+function hostLinks(): string[] {
+  return execFileSync("ip", ["-o", "link"], { encoding: "utf8" }).split("\n").map((l) => l.split(":")[1]?.trim() ?? "").filter(Boolean);
+}
+
+/** The real host's nftables ruleset; empty when nft is not installed. */
+function hostRuleset(): string {
+  try {
+    return execFileSync("nft", ["list", "ruleset"], { encoding: "utf8", stdio: "pipe" });
+  } catch {
+    return "";
+  }
+}
 
 function processes(): { pid: number; exe: string; cmdline: string; cwd: string }[] {
   return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).flatMap((p) => {
@@ -39,6 +55,12 @@ const berthTempDirs = () => readdirSync(TEMP).filter((name) => name.startsWith("
 
 // what was there before the run is not the suite's doing (a machine may keep an earlier run's leftovers)
 const before = new Set(berthTempDirs());
+const nsfsMountPoints = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((line) => / - nsfs /.test(line)).map((line) => line.split(" ")[4]!);
+const nsfsBefore = new Set(nsfsMountPoints());
+const linksBefore = new Set(hostLinks());
+const rulesetBefore = hostRuleset();
+const ipForward = () => readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
+const ipForwardBefore = ipForward();
 const cgroupsBefore = new Set(testCgroupGroups());
 
 after("the whole suite left nothing behind", function () {
@@ -50,4 +72,9 @@ after("the whole suite left nothing behind", function () {
   const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((line) => line.split(" ")[4]?.startsWith(`${TEMP}/`));
   assert.deepEqual(mounts, [], "mounts left in temp directories");
   assert.deepEqual(berthTempDirs().filter((name) => !before.has(name)), [], "temp directories left behind");
+  assert.deepEqual(nsfsMountPoints().filter((path) => !nsfsBefore.has(path)), [], "network namespace files left bound (test host or container namespaces)");
+  assert.deepEqual(readdirSync(TEMP).filter((name) => name.endsWith(".netns")), [], "test host namespace files left behind");
+  assert.deepEqual(hostLinks().filter((link) => !linksBefore.has(link)), [], "links left on the real host");
+  assert.equal(hostRuleset(), rulesetBefore, "the real host's nftables ruleset changed");
+  assert.equal(ipForward(), ipForwardBefore, "the real host's net.ipv4.ip_forward changed");
 });

@@ -1,4 +1,4 @@
-// `berth image ls|load|save|rm|inspect`: the engine's local images, as `docker image` shows them.
+// `berth image ls|load|pull|push|save|rm|inspect`: the engine's local images, as `docker image` shows them.
 import { createReadStream, createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type Docker from "dockerode";
@@ -47,6 +47,52 @@ export async function imageLoad(globals: GlobalOptions, options: { input?: strin
       if (message.stream) process.stdout.write(message.stream);
     }
   }
+}
+
+/** Progress steps worth a line of their own on a plain terminal or log: not the byte counts. */
+const LAYER_STEPS = new Set(["Already exists", "Download complete", "Pull complete", "Layer already exists", "Pushed"]);
+
+/** A streaming call (pull, push): dockerode leaves `json` empty on its errors and puts the daemon's message in its own. */
+async function streamingCall(call: () => Promise<unknown>): Promise<AsyncIterable<Buffer>> {
+  return engineCall(async () => {
+    try {
+      return (await call()) as AsyncIterable<Buffer>;
+    } catch (err) {
+      const message = /^\(HTTP code \d+\) [^-]* - (.*) $/s.exec((err as Error).message)?.[1];
+      throw message !== undefined && (err as { statusCode?: number }).statusCode ? Object.assign(err as Error, { json: { message } }) : err;
+    }
+  });
+}
+
+/** Prints a pull or push progress stream a line per step (nothing with `quiet`); its error message, if any, is the user's error. */
+async function followProgress(answer: AsyncIterable<Buffer>, quiet?: boolean): Promise<void> {
+  let rest = "";
+  // One JSON message a line: {"status", "id"?} as dockerd sends them, or {"error"} when the transfer failed midway.
+  for await (const chunk of answer) {
+    const complete = (rest + chunk.toString()).split(/\r?\n/);
+    rest = complete.pop()!;
+    for (const line of complete.filter(Boolean)) {
+      const message = JSON.parse(line) as { status?: string; id?: string; error?: string };
+      if (message.error) throw new UserError(message.error);
+      if (quiet || !message.status) continue;
+      if (message.id === undefined) process.stdout.write(`${message.status}\n`);
+      else if (LAYER_STEPS.has(message.status) || message.status.startsWith("Pulling from ")) process.stdout.write(`${message.id}: ${message.status}\n`);
+    }
+  }
+}
+
+export async function imagePull(globals: GlobalOptions, name: string, options: { platform?: string; quiet?: boolean }): Promise<void> {
+  const docker = await client(globals);
+  await followProgress(await streamingCall(() => docker.pull(name, { ...(options.platform && { platform: options.platform }) })), options.quiet);
+  if (options.quiet) process.stdout.write(`${name}\n`);
+}
+
+export async function imagePush(globals: GlobalOptions, name: string, options: { quiet?: boolean }): Promise<void> {
+  const docker = await client(globals);
+  const colon = name.lastIndexOf(":");
+  const [repo, tag] = colon > name.lastIndexOf("/") ? [name.slice(0, colon), name.slice(colon + 1)] : [name, "latest"];
+  await followProgress(await streamingCall(() => docker.getImage(repo).push({ tag })), options.quiet);
+  if (options.quiet) process.stdout.write(`${repo}:${tag}\n`);
 }
 
 export async function imageSave(globals: GlobalOptions, names: string[], options: { output?: string }): Promise<void> {

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { createRequire } from "node:module";
 import { UserError } from "../compose/errors.js";
+import { ExitStatus } from "./exit-status.js";
 import type { GlobalOptions } from "./options.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -63,6 +64,19 @@ function program(): Command {
     .option("-i, --input <file>", "read the archive from a file instead of standard input")
     .action(async (options, command: Command) => (await import("./image.js")).imageLoad(globals(command.parent!), options));
   image
+    .command("pull")
+    .description("pull an image from a registry")
+    .argument("<image>", "NAME[:TAG|@DIGEST]")
+    .option("--platform <platform>", "os/arch[/variant] to pull from a multi-platform image (default: this machine's)")
+    .option("-q, --quiet", "print only the image name")
+    .action(async (name: string, options, command: Command) => (await import("./image.js")).imagePull(globals(command.parent!), name, options));
+  image
+    .command("push")
+    .description("push an image to a registry")
+    .argument("<image>", "NAME[:TAG]")
+    .option("-q, --quiet", "print only the image name")
+    .action(async (name: string, options, command: Command) => (await import("./image.js")).imagePush(globals(command.parent!), name, options));
+  image
     .command("save")
     .description("write images to a docker-save archive")
     .argument("<images...>")
@@ -79,6 +93,44 @@ function program(): Command {
     .description("show images' details as JSON")
     .argument("<images...>")
     .action(async (names: string[], _options, command: Command) => (await import("./image.js")).imageInspect(globals(command.parent!), names));
+
+  cli
+    .command("up")
+    .description("create and start the project's containers, recreating only what changed")
+    .argument("[services...]", "only these services (and what they depend on)")
+    .option("-d, --detach", "run in the background (without it, up shows the containers' output until they exit)")
+    .option("--dry-run", "print the plan, change nothing")
+    .option("--wait", "wait until every service runs, or is healthy when it has a healthcheck (implies -d)")
+    .option("--wait-timeout <seconds>", "give up waiting after this long")
+    .option("--force-recreate", "recreate containers even if nothing changed")
+    .option("--no-recreate", "do not recreate containers that exist, even if they changed")
+    .option("--no-deps", "do not start the services the named ones depend on")
+    .option("--remove-orphans", "remove containers of services the compose file no longer has")
+    .option("--scale <service=n>", "run n containers of a service (repeatable; overrides scale and deploy.replicas)", collect, [])
+    .option("--no-start", "create the containers, do not start them")
+    .option("-t, --timeout <seconds>", "seconds a container being replaced gets to stop")
+    .option("--parallel <n>", "at most n engine operations at once (default: $COMPOSE_PARALLEL_LIMIT, else unlimited)")
+    .action(async (services: string[], options, command: Command) => (await import("./up.js")).upCommand(globals(command), services, options));
+
+  cli
+    .command("down")
+    .description("stop and remove the project's containers and networks (found by their labels)")
+    .option("-v, --volumes", "also remove the project's named volumes and the containers' anonymous volumes")
+    .option("--remove-orphans", "also remove containers of services the compose file no longer has")
+    .option("-t, --timeout <seconds>", "seconds each container gets to stop before it is killed")
+    .option("--parallel <n>", "at most n engine operations at once (default: $COMPOSE_PARALLEL_LIMIT, else unlimited)")
+    .action(async (options, command: Command) => (await import("./down.js")).downCommand(globals(command), options));
+
+  cli
+    .command("ps")
+    .description("list the project's containers")
+    .argument("[services...]", "only these services")
+    .option("-a, --all", "also stopped containers")
+    .option("-q, --quiet", "only container IDs")
+    .option("--services", "only service names")
+    .option("--status <status>", "only containers in this state (repeatable)", collect, [])
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .action(async (services: string[], options, command: Command) => (await import("./ps.js")).psCommand(globals(command), services, options));
 
   cli
     .command("daemon")
@@ -104,6 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1; // commander has printed it already
+    if (err instanceof ExitStatus) return err.status;
     if (err instanceof UserError) {
       process.stderr.write(`${err.message}\n`);
       return 1;

@@ -1,14 +1,20 @@
 // berthd's main: takes its root, serves the API on its listeners, and stops cleanly on SIGTERM or SIGINT.
 import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openCgroups, type Cgroups } from "../runtime/cgroups/index.js";
 import { ExecService } from "../runtime/container/exec.js";
 import { ContainerService, type ContainerEvents, type VolumeEvents } from "../runtime/container/lifecycle.js";
+import { superviseContainers } from "../runtime/container/supervise.js";
 import { ImageStore } from "../runtime/image/store.js";
+import { Firewall } from "../runtime/network/firewall.js";
+import { Rtnl } from "../runtime/network/netlink.js";
+import { DnsServer, hostUpstreams } from "../runtime/network/dns.js";
+import { NetworkService } from "../runtime/network/service.js";
 import { VolumeStore } from "../runtime/volume/store.js";
 import { directorySize } from "../runtime/volume/usage.js";
-import { formatHost, type HostAddress } from "./config.js";
+import { formatHost, readDaemonConfig, type HostAddress } from "./config.js";
 import { endpointsFor } from "./endpoints.js";
 import { EventBus, eventRoutes } from "./events.js";
 import { lockRoot } from "./lock.js";
@@ -18,6 +24,7 @@ import { EngineServer } from "./server.js";
 import { containerRoutes } from "./routes/containers.js";
 import { execRoutes } from "./routes/exec.js";
 import { imageRoutes } from "./routes/images.js";
+import { networkEvents, networkRoutes } from "./routes/networks.js";
 import { volumeRoutes } from "./routes/volumes.js";
 import { BERTH_VERSION, systemRoutes, type Inventory } from "./system.js";
 
@@ -50,6 +57,7 @@ function inventory(containers: ContainerService, images: ImageStore): Inventory 
 export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
   process.title = "berthd";
   mkdirSync(root, { recursive: true, mode: 0o700 });
+  const config = readDaemonConfig(root);
   const lock = await lockRoot(root);
   const bus = new EventBus();
   const warnings = hosts
@@ -57,6 +65,7 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
     .map((host) => `WARNING: API is accessible on ${formatHost(host)} without encryption; any local user can reach it and act as root`);
   let server: EngineServer | undefined;
   let cgroups: Cgroups | undefined;
+  let dns: DnsServer | undefined;
   try {
     cgroups = await openCgroups({ group: cgroupGroup(root) });
     const events: ContainerEvents = (action, record, attributes) =>
@@ -70,22 +79,32 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
       inUse: (name) => containers.usingVolume(name),
       size: (volume) => directorySize(volume.Mountpoint),
     });
+    // Networks before containers, which get endpoints on them; the default `bridge` network is made on first start.
+    // Names on user networks, forwarding the rest to daemon.json's "dns" servers, else the host's resolvers.
+    dns = new DnsServer({ upstreams: config.dns.length > 0 ? config.dns : await hostUpstreams() });
+    const networks = await NetworkService.open({
+      root, rtnl: Rtnl.open(), firewall: new Firewall(), events: networkEvents(bus), enableForwarding: enableIpForwarding, dns,
+    });
     // Containers before images: the image store's start-up cleanup must know which images they use.
     let images: ImageStore | undefined;
-    const containers = await ContainerService.open({ root, images: () => images!, cgroups, volumes, events, volumeEvents });
+    const containers = await ContainerService.open({ root, images: () => images!, cgroups, volumes, events, volumeEvents, networks });
     images = await ImageStore.open(join(root, "image"), { containersUsing: (id) => containers.countUsing(id) });
+    const execs = new ExecService(containers, images, events);
+    await superviseContainers(containers, execs, events);
     const routes = [
       ...systemRoutes({ root, engineId: engineId(root), inventory: inventory(containers, images), bus, warnings }),
       ...eventRoutes(bus),
-      ...containerRoutes({ containers, images, volumes, events }),
-      ...execRoutes(new ExecService(containers, images, events)),
-      ...imageRoutes(images, bus),
+      ...containerRoutes({ containers, images, volumes, events, networks }),
+      ...execRoutes(execs),
+      ...imageRoutes(images, bus, config.registry),
       ...volumeRoutes({ volumes, bus }),
+      ...networkRoutes({ networks, inUse: (id) => containers.usingNetwork(id), containers }),
     ];
     server = new EngineServer(new Router(endpointsFor(routes)), `berthd/${BERTH_VERSION} (linux)`);
     for (const host of hosts) await server.listen(host);
   } catch (err) {
     await server?.close(0);
+    await dns?.close();
     await cgroups?.removeGroup();
     await lock.release();
     throw err;
@@ -102,6 +121,11 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
   log("info", "berthd stopped");
   // The pidfd waits on running containers' monitors cannot be cancelled and would keep the process alive.
   process.exit(0);
+}
+
+/** As dockerd, for containers' traffic out of their bridges; only in berthd's network namespace, and never undone. */
+async function enableIpForwarding(): Promise<void> {
+  await writeFile("/proc/sys/net/ipv4/ip_forward", "1\n");
 }
 
 /** After the first signal the handlers are gone, so a second Ctrl-C kills a shutdown that hangs. */

@@ -1,5 +1,4 @@
 // Typed access to native/: the addon (syscalls node:fs lacks) and the berth-monitor executable.
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -15,7 +14,9 @@ interface Addon {
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   waitPid(pid: number): Promise<void>;
+  openInRoot(rootFd: number, path: string, flags: number): number;
   inNetns<T>(path: string | null, fn: () => T): T;
+  spawnDetached(file: string, argv: string[]): Promise<{ pid: number; output: string }>;
 }
 
 let addon: Addon | undefined;
@@ -80,6 +81,27 @@ export async function waitPid(pid: number): Promise<void> {
   return loadAddon().waitPid(pid);
 }
 
+/** open(2)'s O_PATH (Linux, every architecture but alpha, parisc and sparc), which fs.constants lacks. */
+export const O_PATH = 0o10000000;
+
+/**
+ * Opens `path` inside the directory `rootFd` with openat2 RESOLVE_IN_ROOT: `..`, absolute paths and symlinks
+ * (absolute ones too) resolve as if rootFd were `/`, so the result is never outside it; magic links are
+ * refused. `flags` are open(2)'s (fs.constants, plus O_PATH). Close the fd with fs.closeSync.
+ */
+export function openInRoot(rootFd: number, path: string, flags: number): number {
+  return loadAddon().openInRoot(rootFd, path, flags);
+}
+
+/**
+ * Starts `file` (argv[0] included in `argv`) in its own session, stdin and stderr on /dev/null, without forking
+ * this process (clone with CLONE_VFORK), and resolves once the program closes its stdout, with what it wrote there. The
+ * program is our child but outlives us; while we run, the addon reaps it when it ends.
+ */
+export async function spawnDetached(file: string, argv: string[]): Promise<{ pid: number; output: string }> {
+  return loadAddon().spawnDetached(file, argv);
+}
+
 /**
  * Runs `fn` synchronously with the calling thread in the network namespace bound at `path`, or in a brand-new
  * one when `path` is null, then returns to the original. Sockets opened by `fn` stay in that namespace.
@@ -105,8 +127,13 @@ export const DOCKER_MASKED_PATHS = [
 /** Docker's read-only paths. */
 export const DOCKER_READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"] as const;
 
-export interface BindMount { source: string; target: string; options?: string[] }
-export interface TmpfsMount { target: string; options?: string[] }
+/**
+ * One mount of the monitor's ordered list. Bind options: ro, nosuid, nodev, noexec, a propagation, and
+ * nofollow (the source path must hold no symlink: a volume's directory a container may have written).
+ */
+export type SpecMount =
+  | { kind: "bind"; source: string; target: string; options?: string[] }
+  | { kind: "tmpfs"; target: string; options?: string[] };
 export interface Rlimit { name: string; soft: number; hard: number }
 
 interface ProcessSpec {
@@ -140,8 +167,8 @@ export interface ContainerSpec extends ProcessSpec {
   domainname?: string;
   /** "new" (default: loopback only), "host", or the path of a network namespace to join. */
   net?: string;
-  binds?: BindMount[];
-  tmpfs?: TmpfsMount[];
+  /** Binds and tmpfs, mounted in this order: parents before what is mounted below them. */
+  mounts?: SpecMount[];
   masked?: readonly string[];
   readonlyPaths?: readonly string[];
   sysctls?: Record<string, string>;
@@ -184,8 +211,10 @@ export function encodeContainerSpec(spec: ContainerSpec): Buffer {
   if (spec.domainname !== undefined) records.push(`domainname=${spec.domainname}`);
   if (spec.oomEvents !== undefined) records.push(`oom_events=${spec.oomEvents}`);
   if (spec.shmSize !== undefined) records.push(`shm_size=${spec.shmSize}`);
-  for (const b of spec.binds ?? []) records.push(`bind=${b.source}`, b.target, (b.options ?? []).join(","));
-  for (const t of spec.tmpfs ?? []) records.push(`tmpfs=${t.target}`, (t.options ?? []).join(","));
+  for (const m of spec.mounts ?? []) {
+    if (m.kind === "bind") records.push(`bind=${m.source}`, m.target, (m.options ?? []).join(","));
+    else records.push(`tmpfs=${m.target}`, (m.options ?? []).join(","));
+  }
   for (const [name, value] of Object.entries(spec.sysctls ?? {})) records.push(`sysctl=${name}`, value);
   records.push(...(spec.masked ?? DOCKER_MASKED_PATHS).map((p) => `masked=${p}`));
   records.push(...(spec.readonlyPaths ?? DOCKER_READONLY_PATHS).map((p) => `readonly_path=${p}`));
@@ -208,21 +237,12 @@ export interface StartedMonitor {
  * already holds `spec`. Resolves once the process runs (or, with hold, waits at the gate); rejects
  * with the monitor's message (e.g. `exec: "foo": executable file not found in $PATH`).
  */
-export function startMonitor(dir: string, mode: "run" | "exec" = "run"): Promise<StartedMonitor> {
-  const args = mode === "run" ? [dir] : ["exec", dir];
-  const child = spawn(monitorPath(), args, { detached: true, stdio: ["ignore", "pipe", "ignore"] });
-  child.unref();
-  return new Promise((resolve, reject) => {
-    let line = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => (line += chunk));
-    child.once("error", reject);
-    child.stdout.once("end", () => {
-      const ok = /^ok (\d+)\n$/.exec(line);
-      if (ok) resolve({ monitorPid: child.pid!, pid: Number(ok[1]) });
-      else reject(new Error(line.startsWith("error ") ? line.slice(6).trimEnd() : `berth-monitor ${dir}: no start report`));
-    });
-  });
+export async function startMonitor(dir: string, mode: "run" | "exec" = "run"): Promise<StartedMonitor> {
+  const path = monitorPath();
+  const { pid, output } = await spawnDetached(path, mode === "run" ? [path, dir] : [path, "exec", dir]);
+  const ok = /^ok (\d+)\n$/.exec(output);
+  if (ok) return { monitorPid: pid, pid: Number(ok[1]) };
+  throw new Error(output.startsWith("error ") ? output.slice(6).trimEnd() : `berth-monitor ${dir}: no start report`);
 }
 
 export interface ExitRecord {

@@ -200,8 +200,11 @@ describe("berth-monitor", function () {
     symlinkSync("/", join(sandbox.upper, "escape"));
     const seen = await probe('echo "vol=$(cat /data/file)"; echo "ro=$(touch /data/x 2>&1 | grep -c Read-only)";' +
       `echo "via=$(cat ${hostTarget}/file)"; echo "tmpfs=$(grep " /scratch " /proc/mounts | cut -d" " -f3)"`, {
-      binds: [{ source: volume, target: "/data", options: ["ro"] }, { source: volume, target: `/escape${hostTarget}` }],
-      tmpfs: [{ target: "/scratch", options: ["size=1m", "noexec"] }],
+      mounts: [
+        { kind: "bind", source: volume, target: "/data", options: ["ro"] },
+        { kind: "bind", source: volume, target: `/escape${hostTarget}` },
+        { kind: "tmpfs", target: "/scratch", options: ["size=1m", "noexec"] },
+      ],
     });
     assert.equal(seen.get("vol"), "from host");
     assert.equal(seen.get("ro"), "1");

@@ -1,8 +1,10 @@
 #include <napi.h>
 
 #include "fs_ops.h"
+#include "in_root.h"
 #include "netns.h"
 #include "pidfd.h"
+#include "spawn.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, Mknod, "mknod"));
@@ -11,7 +13,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid, "waitPid"));
+  exports.Set("openInRoot", Napi::Function::New(env, OpenInRoot, "openInRoot"));
   exports.Set("inNetns", Napi::Function::New(env, InNetns, "inNetns"));
+  exports.Set("spawnDetached", Napi::Function::New(env, SpawnDetached, "spawnDetached"));
   return exports;
 }
 

@@ -86,10 +86,10 @@ void describe_child_failure(const struct spec *s, const struct child_report *r, 
       snprintf(out, len, "%s on %s: %s", what, s->rootfs, reason);
       return;
     case STEP_BIND:
-      snprintf(out, len, "%s %s on %s: %s", what, s->binds[i].source, s->binds[i].target, reason);
+      snprintf(out, len, "%s %s on %s: %s", what, s->mounts[i].source, s->mounts[i].target, reason);
       return;
     case STEP_TMPFS:
-      snprintf(out, len, "%s on %s: %s", what, s->tmpfs[i].target, reason);
+      snprintf(out, len, "%s on %s: %s", what, s->mounts[i].target, reason);
       return;
     case STEP_SYSCTL:
       snprintf(out, len, "%s %s=%s: %s", what, s->sysctls[i].name, s->sysctls[i].value, reason);

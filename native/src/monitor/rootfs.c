@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -130,20 +131,23 @@ void rootfs_bind_init(int rootfd, const char *monitor_path, int report_fd) {
   if (bind_file(rootfd, "/dev/init", monitor_path, 1) != 0) child_fail(report_fd, STEP_INIT, 0);
 }
 
-/* Splits "ro,nosuid,size=64m" into mount flags and the filesystem's own options. Returns -1 (EINVAL)
- * when `allow_data` is false and an option is not a flag. */
-static int parse_options(const char *options, unsigned long *flags, unsigned long *propagation, char *data,
+/* Splits "ro,nosuid,size=64m" into mount flags and the filesystem's own options; `nofollow` (binds only)
+ * is set when the options ask for a source without symlinks. Returns -1 (EINVAL) when `allow_data` is
+ * false and an option is neither a flag nor nofollow. */
+static int parse_options(const char *options, unsigned long *flags, unsigned long *propagation, int *nofollow, char *data,
                          size_t datalen, int allow_data) {
+  enum { FLAG, PROPAGATION, NOFOLLOW };
   static const struct {
     const char *name;
     unsigned long flag;
-    int propagation;
+    int kind;
   } known[] = {
-      {"ro", MS_RDONLY, 0},        {"nosuid", MS_NOSUID, 0},   {"nodev", MS_NODEV, 0},
-      {"noexec", MS_NOEXEC, 0},    {"rw", 0, 0},               {"rbind", 0, 0},
-      {"private", MS_PRIVATE, 1},  {"rprivate", MS_PRIVATE | MS_REC, 1},
-      {"shared", MS_SHARED, 1},    {"rshared", MS_SHARED | MS_REC, 1},
-      {"slave", MS_SLAVE, 1},      {"rslave", MS_SLAVE | MS_REC, 1},
+      {"ro", MS_RDONLY, FLAG},        {"nosuid", MS_NOSUID, FLAG},   {"nodev", MS_NODEV, FLAG},
+      {"noexec", MS_NOEXEC, FLAG},    {"rw", 0, FLAG},               {"rbind", 0, FLAG},
+      {"private", MS_PRIVATE, PROPAGATION},  {"rprivate", MS_PRIVATE | MS_REC, PROPAGATION},
+      {"shared", MS_SHARED, PROPAGATION},    {"rshared", MS_SHARED | MS_REC, PROPAGATION},
+      {"slave", MS_SLAVE, PROPAGATION},      {"rslave", MS_SLAVE | MS_REC, PROPAGATION},
+      {"nofollow", 0, NOFOLLOW},
   };
   size_t used = 0;
   data[0] = '\0';
@@ -152,10 +156,12 @@ static int parse_options(const char *options, unsigned long *flags, unsigned lon
     size_t len = (size_t)(end - opt);
     int matched = 0;
     for (size_t i = 0; i < sizeof known / sizeof known[0] && !matched; i++) {
-      if (strlen(known[i].name) == len && strncmp(opt, known[i].name, len) == 0) {
-        *(known[i].propagation ? propagation : flags) |= known[i].flag;
-        matched = 1;
-      }
+      if (strlen(known[i].name) != len || strncmp(opt, known[i].name, len) != 0) continue;
+      matched = 1;
+      if (known[i].kind == FLAG) *flags |= known[i].flag;
+      else if (known[i].kind == PROPAGATION) *propagation |= known[i].flag;
+      else if (nofollow != NULL) *nofollow = 1;
+      else matched = 0;
     }
     if (!matched && len > 0) {
       if (!allow_data || used + len + 2 > datalen) {
@@ -169,16 +175,33 @@ static int parse_options(const char *options, unsigned long *flags, unsigned lon
   return 0;
 }
 
+/* The bind source, opened once: its type is checked and it is mounted through this fd, so a rename or symlink
+ * swap on the host between the two cannot change what gets mounted. Symlinks in the path are followed as
+ * Docker follows them in a user's bind source, unless `nofollow` (a volume's directory or subpath, which a
+ * container may have written): then any symlink on the way fails with ELOOP. */
+static int open_source(const char *source, int nofollow) {
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = nofollow ? RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS : 0};
+  return (int)syscall(SYS_openat2, AT_FDCWD, source, &how, sizeof how);
+}
+
 static int mount_bind(int rootfd, const struct mount_entry *m) {
   unsigned long flags = 0, propagation = 0;
+  int nofollow = 0;
   char unused[8];
-  if (parse_options(m->options, &flags, &propagation, unused, sizeof unused, 0) != 0) return -1;
+  if (parse_options(m->options, &flags, &propagation, &nofollow, unused, sizeof unused, 0) != 0) return -1;
+  int source = open_source(m->source, nofollow);
+  if (source < 0) return -1;
   struct stat st;
-  if (stat(m->source, &st) != 0) return -1;
-  int target = root_create(rootfd, m->target, !S_ISDIR(st.st_mode), O_PATH);
-  if (target < 0) return -1;
-  int rc = mount_at(m->source, target, NULL, MS_BIND | MS_REC, NULL);
-  close(target);
+  int target = fstat(source, &st) == 0 ? root_create(rootfd, m->target, !S_ISDIR(st.st_mode), O_PATH) : -1;
+  int rc = -1;
+  if (target >= 0) {
+    char source_path[32];
+    rc = mount_at(fd_path(source, source_path), target, NULL, MS_BIND | MS_REC, NULL);
+    close(target);
+  }
+  int saved = errno;
+  close(source);
+  errno = saved;
   if (rc != 0) return -1;
   int top = root_open(rootfd, m->target, O_PATH);
   if (top < 0) return -1;
@@ -196,7 +219,7 @@ static int mount_bind(int rootfd, const struct mount_entry *m) {
 static int mount_tmpfs(int rootfd, const struct mount_entry *m) {
   unsigned long flags = 0, propagation = 0;
   char data[256];
-  if (parse_options(m->options, &flags, &propagation, data, sizeof data, 1) != 0) return -1;
+  if (parse_options(m->options, &flags, &propagation, NULL, data, sizeof data, 1) != 0) return -1;
   int top = mount_in_root(rootfd, m->target, "tmpfs", "tmpfs", flags, data);
   if (top < 0) return -1;
   close(top);
@@ -204,11 +227,10 @@ static int mount_tmpfs(int rootfd, const struct mount_entry *m) {
 }
 
 void rootfs_mount_user(const struct spec *s, int rootfd, int report_fd) {
-  for (int i = 0; i < s->nbinds; i++) {
-    if (mount_bind(rootfd, &s->binds[i]) != 0) child_fail(report_fd, STEP_BIND, i);
-  }
-  for (int i = 0; i < s->ntmpfs; i++) {
-    if (mount_tmpfs(rootfd, &s->tmpfs[i]) != 0) child_fail(report_fd, STEP_TMPFS, i);
+  for (int i = 0; i < s->nmounts; i++) {
+    const struct mount_entry *m = &s->mounts[i];
+    if (m->kind == MOUNT_BIND && mount_bind(rootfd, m) != 0) child_fail(report_fd, STEP_BIND, i);
+    if (m->kind == MOUNT_TMPFS && mount_tmpfs(rootfd, m) != 0) child_fail(report_fd, STEP_TMPFS, i);
   }
 }
 

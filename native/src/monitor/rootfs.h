@@ -15,7 +15,7 @@ void rootfs_bind_console(int rootfd, int slave, int report_fd);
 /* Binds `monitor_path` (this executable), read-only, on /dev/init (for spec init=1). */
 void rootfs_bind_init(int rootfd, const char *monitor_path, int report_fd);
 
-/* The spec's bind mounts and tmpfs mounts, targets resolved inside the root. */
+/* The spec's bind and tmpfs mounts in the spec's order, targets resolved inside the root. */
 void rootfs_mount_user(const struct spec *s, int rootfd, int report_fd);
 
 /* Sysctls, then masked paths and read-only paths (Docker's /proc and /sys protections). */

@@ -96,13 +96,13 @@ static int apply(struct spec *s, const char *key, const char *value, char **curs
     s->oom_events = value;
   } else if (strcmp(key, "bind") == 0) {
     const char *target = next_field(cursor, end), *options = next_field(cursor, end);
-    struct mount_entry m = {value, target, options};
+    struct mount_entry m = {MOUNT_BIND, value, target, options};
     if (m.options == NULL) return fail(err, errlen, "spec: \"bind\" needs 3 fields: source, target, options");
-    PUSH(s->binds, s->nbinds, SPEC_MAX_MOUNTS, m);
+    PUSH(s->mounts, s->nmounts, SPEC_MAX_MOUNTS, m);
   } else if (strcmp(key, "tmpfs") == 0) {
-    struct mount_entry m = {NULL, value, next_field(cursor, end)};
+    struct mount_entry m = {MOUNT_TMPFS, NULL, value, next_field(cursor, end)};
     if (m.options == NULL) return fail(err, errlen, "spec: \"tmpfs\" needs 2 fields: target, options");
-    PUSH(s->tmpfs, s->ntmpfs, SPEC_MAX_MOUNTS, m);
+    PUSH(s->mounts, s->nmounts, SPEC_MAX_MOUNTS, m);
   } else if (strcmp(key, "masked") == 0) {
     PUSH(s->masked, s->nmasked, SPEC_MAX_PATHS, value);
   } else if (strcmp(key, "readonly_path") == 0) {

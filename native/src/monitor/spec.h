@@ -7,15 +7,18 @@
 #define SPEC_MAX_ARGS 1024
 #define SPEC_MAX_ENV 1024
 #define SPEC_MAX_LAYERS 128
-#define SPEC_MAX_MOUNTS 128
+#define SPEC_MAX_MOUNTS 256
 #define SPEC_MAX_PATHS 64
 #define SPEC_MAX_CGROUPS 16
 #define SPEC_MAX_RLIMITS 16
 #define SPEC_MAX_SYSCTLS 64
 #define SPEC_MAX_GROUPS 64
 
+enum mount_kind { MOUNT_BIND, MOUNT_TMPFS };
+
 struct mount_entry {
-  const char *source; /* host path for bind mounts; unused for tmpfs */
+  enum mount_kind kind;
+  const char *source; /* host path for bind mounts; NULL for tmpfs */
   const char *target; /* path inside the container */
   const char *options;
 };
@@ -48,10 +51,8 @@ struct spec {
   int ncgroups;
   const char *oom_events; /* memory.events (v2) or memory.oom_control (v1) */
 
-  struct mount_entry binds[SPEC_MAX_MOUNTS];
-  int nbinds;
-  struct mount_entry tmpfs[SPEC_MAX_MOUNTS];
-  int ntmpfs;
+  struct mount_entry mounts[SPEC_MAX_MOUNTS]; /* binds and tmpfs, mounted in this order (parents first) */
+  int nmounts;
   const char *masked[SPEC_MAX_PATHS];
   int nmasked;
   const char *readonly_paths[SPEC_MAX_PATHS];

@@ -1,5 +1,5 @@
 // Container endpoints of the Docker Engine API, backed by the runtime's container service.
-import { extractIntoContainer, packFromContainer, statInContainer, type PathStat } from "../../runtime/container/archive.js";
+import { extractIntoContainer, packFromContainer, statInContainer, type ArchiveSources, type PathStat } from "../../runtime/container/archive.js";
 import { attachContainer } from "../../runtime/container/attach.js";
 import { FRAME, resizePayload, sendFrame } from "../../runtime/container/attach-socket.js";
 import { conflict } from "../../runtime/container/errors.js";
@@ -9,6 +9,7 @@ import { inspectContainer, summarizeContainer } from "../../runtime/container/in
 import { streamLogs, writeAndDrain, type LogOptions } from "../../runtime/container/logs.js";
 import { top } from "../../runtime/container/top.js";
 import type { ImageStore } from "../../runtime/image/store.js";
+import type { NetworkService } from "../../runtime/network/service.js";
 import type { VolumeStore } from "../../runtime/volume/store.js";
 import { ApiError } from "../errors.js";
 import { parseTimestamp } from "../events.js";
@@ -22,9 +23,11 @@ export interface ContainerRouteDeps {
   images: ImageStore;
   volumes: VolumeStore;
   events: ContainerEvents;
+  networks: NetworkService;
 }
 
-const LIST_FILTERS = ["ancestor", "exited", "id", "label", "name", "status"] as const;
+const LIST_FILTERS = ["ancestor", "exited", "health", "id", "label", "name", "status"] as const;
+const HEALTH_STATUSES = ["starting", "healthy", "unhealthy", "none"];
 const STATUSES = ["created", "restarting", "running", "removing", "paused", "exited", "dead"];
 const WAIT_CONDITIONS: readonly WaitCondition[] = ["not-running", "next-exit", "removed"];
 const PATH_STAT_HEADER = "X-Docker-Container-Path-Stat";
@@ -39,6 +42,7 @@ function archiveTarget(ctx: Context, containers: ContainerService): { c: Contain
 
 export function containerRoutes(deps: ContainerRouteDeps): Route[] {
   const { containers, volumes } = deps;
+  const archiveSources = (c: Container): ArchiveSources => ({ rootfs: deps.images.rootfs(c.record.Image), volumes });
   const r = (method: string, path: string, handler: (ctx: Context) => void | Promise<void>) => route(method, path, mapped(handler));
   return [
     r("GET", "/containers/json", (ctx) => list(ctx, deps)),
@@ -46,7 +50,7 @@ export function containerRoutes(deps: ContainerRouteDeps): Route[] {
       const body = (await ctx.body<CreateRequest>()) ?? {};
       ctx.json(await containers.create(ctx.query.string("name"), body), 201);
     }),
-    r("GET", "/containers/{id}/json", (ctx) => ctx.json(inspectContainer(containers.get(ctx.params.id!), volumes))),
+    r("GET", "/containers/{id}/json", (ctx) => ctx.json(inspectContainer(containers.get(ctx.params.id!), volumes, deps.networks))),
     r("POST", "/containers/{id}/start", noContent((ctx) => containers.start(ctx.params.id!))),
     r("POST", "/containers/{id}/stop", noContent((ctx) => {
       const timeoutSeconds = ctx.query.int("t") ?? ctx.query.int("timeout");
@@ -81,22 +85,21 @@ export function containerRoutes(deps: ContainerRouteDeps): Route[] {
     }),
     r("PUT", "/containers/{id}/archive", async (ctx) => {
       const { c, path } = archiveTarget(ctx, containers);
-      const rootfs = deps.images.rootfs(c.record.Image);
-      await extractIntoContainer(c, rootfs.lowerDirs, [...rootfs.binds.map((b) => b.target), ...c.record.Mounts.map((m) => m.target)], path, ctx.req);
+      const query = { noOverwriteDirNonDir: ctx.query.bool("noOverwriteDirNonDir"), copyUIDGID: ctx.query.bool("copyUIDGID") };
+      await extractIntoContainer(c, archiveSources(c), path, ctx.req, query);
       ctx.res.writeHead(200);
       ctx.res.end();
     }),
     r("HEAD", "/containers/{id}/archive", (ctx) => {
       const { c, path } = archiveTarget(ctx, containers);
-      ctx.res.writeHead(200, { [PATH_STAT_HEADER]: encodePathStat(statInContainer(c, deps.images.rootfs(c.record.Image).lowerDirs, path)) });
+      ctx.res.writeHead(200, { [PATH_STAT_HEADER]: encodePathStat(statInContainer(c, archiveSources(c), path)) });
       ctx.res.end();
     }),
     r("GET", "/containers/{id}/archive", async (ctx) => {
       const { c, path } = archiveTarget(ctx, containers);
-      const { lowerDirs } = deps.images.rootfs(c.record.Image);
-      const stat = statInContainer(c, lowerDirs, path);
+      const stat = statInContainer(c, archiveSources(c), path);
       ctx.res.writeHead(200, { "Content-Type": "application/x-tar", [PATH_STAT_HEADER]: encodePathStat(stat) });
-      await packFromContainer(c, lowerDirs, path, ctx.res);
+      await packFromContainer(c, archiveSources(c), path, ctx.res);
     }),
     r("GET", "/containers/{id}/top", async (ctx) => ctx.json(await top(containers.get(ctx.params.id!), ctx.query.string("ps_args")))),
   ];
@@ -111,10 +114,13 @@ function noContent(action: (ctx: Context) => Promise<void>): (ctx: Context) => P
   };
 }
 
-function list(ctx: Context, { containers, images, volumes }: ContainerRouteDeps): void {
+function list(ctx: Context, { containers, images, volumes, networks }: ContainerRouteDeps): void {
   const filters = ctx.query.filters(LIST_FILTERS);
   for (const status of filters.values("status")) {
     if (!STATUSES.includes(status)) throw new ApiError(400, `invalid filter 'status=${status}': valid statuses are ${STATUSES.join(", ")}`);
+  }
+  for (const health of filters.values("health")) {
+    if (!HEALTH_STATUSES.includes(health)) throw new ApiError(400, `Unrecognised filter value for health: ${health}`);
   }
   const ancestors = filters.values("ancestor").flatMap((ref) => {
     try {
@@ -134,12 +140,12 @@ function list(ctx: Context, { containers, images, volumes }: ContainerRouteDeps)
   const limit = ctx.query.int("limit") ?? -1;
   let selected = containers
     .list()
-    .filter((c) => all || c.record.State.Status === "running" || c.record.State.Status === "paused")
+    .filter((c) => all || ["running", "paused", "restarting"].includes(c.record.State.Status))
     .filter((c) => matches(c, filters, names, ancestors))
     .sort((a, b) => Date.parse(b.record.Created) - Date.parse(a.record.Created));
   if (limit > 0) selected = selected.slice(0, limit);
   const now = Date.now();
-  ctx.json(selected.map((c) => summarizeContainer(c, volumes, now)));
+  ctx.json(selected.map((c) => summarizeContainer(c, volumes, networks, now)));
 }
 
 function matches(c: Container, filters: Filters, names: RegExp[], ancestors: string[]): boolean {
@@ -148,6 +154,7 @@ function matches(c: Container, filters: Filters, names: RegExp[], ancestors: str
     filters.fuzzy("id", record.Id) &&
     (names.length === 0 || names.some((name) => name.test(`/${record.Name}`))) &&
     filters.exact("status", record.State.Status) &&
+    filters.exact("health", record.State.Health?.Status ?? "none") &&
     filters.labels("label", record.Config.Labels) &&
     (!filters.has("ancestor") || ancestors.includes(record.Image)) &&
     (!filters.has("exited") || (record.State.Status === "exited" && filters.exact("exited", String(record.State.ExitCode))))

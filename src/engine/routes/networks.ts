@@ -1,5 +1,5 @@
-// /networks: create, list, inspect, remove and prune, in Docker's NetworkResource shape.
-// Connect and disconnect need containers; until the container routes call NetworkService.connect they answer 501.
+// /networks: create, list, inspect, remove, prune, connect and disconnect, in Docker's NetworkResource shape.
+import type { EndpointSettings as EndpointRequest } from "dockerode";
 import { invalid } from "../../runtime/image/errors.js";
 import { ForbiddenError, type NetworkCreateRequest, type NetworkEvents, type NetworkService } from "../../runtime/network/service.js";
 import type { NetworkRecord } from "../../runtime/network/store.js";
@@ -13,12 +13,32 @@ export interface NetworkRouteDeps {
   networks: NetworkService;
   /** Whether a container (running or not) is configured to use the network, so that removal must wait. */
   inUse: (networkId: string) => boolean;
+  /** Connect and disconnect; without containers (tests of the network API alone) they answer 501. */
+  containers?: NetworkMembers;
+}
+
+/** The container service's side of connect and disconnect. */
+export interface NetworkMembers {
+  connectNetwork(container: string, network: string, request?: EndpointRequest): Promise<void>;
+  disconnectNetwork(container: string, network: string): Promise<void>;
+}
+
+/** The body of connect and disconnect (disconnect's Force changes nothing here: endpoints never outlive their container). */
+interface ConnectBody {
+  Container?: string;
+  EndpointConfig?: EndpointRequest;
+}
+
+async function containerOf(ctx: Context): Promise<ConnectBody & { Container: string }> {
+  const body = await ctx.body<ConnectBody>();
+  if (!body?.Container) throw invalid(`${ctx.req.method} ${ctx.req.url} needs a JSON body naming the container: {"Container": "NAME"}`);
+  return body as ConnectBody & { Container: string };
 }
 
 const LIST_FILTERS = ["dangling", "driver", "id", "label", "name", "scope", "type"] as const;
 const PRUNE_FILTERS = ["label", "label!", "until"] as const;
 
-export function networkRoutes({ networks, inUse }: NetworkRouteDeps): Route[] {
+export function networkRoutes({ networks, inUse, containers }: NetworkRouteDeps): Route[] {
   const r = (method: string, path: string, handler: Handler) => route(method, path, forbidden(mapped(handler)));
   return [
     r("POST", "/networks/create", async (ctx) => {
@@ -50,6 +70,18 @@ export function networkRoutes({ networks, inUse }: NetworkRouteDeps): Route[] {
       }
       ctx.json({ NetworksDeleted: deleted });
     }),
+    ...(containers ? [
+      r("POST", "/networks/{id}/connect", async (ctx) => {
+        const body = await containerOf(ctx);
+        await containers.connectNetwork(body.Container, ctx.params.id!, body.EndpointConfig ?? undefined);
+        ctx.res.writeHead(200).end();
+      }),
+      r("POST", "/networks/{id}/disconnect", async (ctx) => {
+        const body = await containerOf(ctx);
+        await containers.disconnectNetwork(body.Container, ctx.params.id!);
+        ctx.res.writeHead(200).end();
+      }),
+    ] : []),
   ];
 }
 

@@ -1,10 +1,10 @@
 // One container's cgroup: a directory in each hierarchy, each controller handled by the driver of the
 // version that serves it.
-import { rmdir } from "node:fs/promises";
+import { rmdirSync } from "node:fs";
 import { join } from "node:path";
-import type { CgroupLayout, Controller, Hierarchy } from "./detect.js";
+import { startMigrationLockWait, type CgroupLayout, type Controller, type Hierarchy } from "./detect.js";
 import type { FileWrite, VersionDriver } from "./driver.js";
-import { isErrno, readPids, settleAll, waitUntil, writeControl } from "./files.js";
+import { isErrno, readPids, settleAll, waitUntil, writeControl, writeControlSync } from "./files.js";
 import type { CgroupStats, ContainerCgroup } from "./index.js";
 import { resolveLimits, type HostCpus, type Limits, type Resources } from "./limits.js";
 import { v1 } from "./v1.js";
@@ -14,11 +14,12 @@ export function driverFor(hierarchy: Hierarchy): VersionDriver {
   return hierarchy.version === 1 ? v1 : v2;
 }
 
-/** Writes the first choice this directory offers; false when it offers none. */
-async function writeFirstOffered(dir: string, write: FileWrite): Promise<boolean> {
+/** Writes the first choice this directory offers; false when it offers none. `empty`: no process has joined it. */
+async function writeFirstOffered(dir: string, write: FileWrite, empty: boolean): Promise<boolean> {
   for (const { file, value } of write.choices) {
     try {
-      await writeControl(join(dir, file), value);
+      if (empty) writeControlSync(join(dir, file), value);
+      else await writeControl(join(dir, file), value);
       return true;
     } catch (err) {
       if (isErrno(err, "ENOENT")) continue;
@@ -42,12 +43,19 @@ export class DirectoryCgroup implements ContainerCgroup {
     return [...this.dirs.values()].map((dir) => join(dir, "cgroup.procs"));
   }
 
+  prepareJoin(): void {
+    startMigrationLockWait();
+  }
+
   async update(limits: Limits): Promise<string[]> {
     // the device allow-list is set once, at creation: rewriting it would deny devices to running processes for a moment
     return this.apply(resolveLimits(limits, this.host), { devices: false });
   }
 
-  /** Sets the limits `resources` holds; returns one warning per limit this kernel does not offer. */
+  /**
+   * Sets the limits `resources` holds; returns one warning per limit this kernel does not offer. `devices` is
+   * for a cgroup just created, which no process has joined yet: it gets the device allow-list too.
+   */
   async apply(resources: Resources, options: { devices: boolean }): Promise<string[]> {
     // hierarchies are independent, so their writes run concurrently; within one, in order
     const perDir = [...this.dirs].map(async ([hierarchy, dir]) => {
@@ -55,7 +63,7 @@ export class DirectoryCgroup implements ContainerCgroup {
       for (const [controller, home] of this.layout.home) {
         if (home !== hierarchy || (controller === "devices" && !options.devices)) continue;
         for (const write of driverFor(hierarchy).limitWrites(controller, resources)) {
-          if (await writeFirstOffered(dir, write)) continue;
+          if (await writeFirstOffered(dir, write, options.devices)) continue;
           missing.push(`${write.field}: not applied, this kernel offers no ${write.choices.map((c) => c.file).join(" or ")} in ${dir}`);
         }
       }
@@ -128,7 +136,7 @@ export class DirectoryCgroup implements ContainerCgroup {
   /** Every process in the container, from all hierarchies (a process that joined only some still counts). */
   async pids(): Promise<number[]> {
     const all = new Set<number>();
-    for (const file of this.procsFiles()) for (const pid of await readPids(file)) all.add(pid);
+    for (const file of this.procsFiles()) for (const pid of readPids(file)) all.add(pid);
     return [...all].sort((a, b) => a - b);
   }
 
@@ -140,7 +148,7 @@ export class DirectoryCgroup implements ContainerCgroup {
     const unifiedDir = this.layout.unified && this.dirs.get(this.layout.unified);
     if (signal === "SIGKILL" && unifiedDir) {
       try {
-        await writeControl(join(unifiedDir, "cgroup.kill"), "1");
+        writeControlSync(join(unifiedDir, "cgroup.kill"), "1");
         return;
       } catch (err) {
         if (!isErrno(err, "ENOENT")) throw err; // kernels before 5.14
@@ -173,7 +181,7 @@ export class DirectoryCgroup implements ContainerCgroup {
       [...this.dirs.values()].map((dir) =>
         waitUntil(`${dir} holds no process and is removed`, async () => {
           try {
-            await rmdir(dir);
+            rmdirSync(dir);
             return true;
           } catch (err) {
             if (isErrno(err, "ENOENT")) return true;

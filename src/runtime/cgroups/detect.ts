@@ -2,9 +2,10 @@
 // v1 hierarchies come from mountinfo (fstype "cgroup", controllers in the super options) matched to the
 // lines of /proc/self/cgroup; a controller that no v1 hierarchy has bound is served by cgroup2 when the
 // v2 cgroup berthd lives in lists it in cgroup.controllers. Hybrid hosts may mix both.
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { readOptional } from "./files.js";
+import { readOptional, writeControl } from "./files.js";
 
 /** Controllers berth uses, under their v1 names. */
 export type Controller = "memory" | "pids" | "cpu" | "cpuacct" | "cpuset" | "blkio" | "freezer" | "devices";
@@ -128,7 +129,7 @@ export async function detectLayout(): Promise<CgroupLayout> {
     await readFile("/proc/self/mountinfo", "utf8"),
     await readFile("/proc/self/cgroup", "utf8"),
   );
-  const v2Controllers = hierarchies.v2 ? await readOptional(join(hierarchies.v2.ownDir, "cgroup.controllers")) : undefined;
+  const v2Controllers = hierarchies.v2 ? readOptional(join(hierarchies.v2.ownDir, "cgroup.controllers")) : undefined;
   return assignControllers(hierarchies, v2Controllers ?? "");
 }
 
@@ -137,4 +138,21 @@ export function hierarchiesOf(layout: CgroupLayout): Hierarchy[] {
   const all = new Set(layout.home.values());
   if (layout.unified) all.add(layout.unified);
   return [...all];
+}
+
+/**
+ * Moving a process into a cgroup takes a kernel-wide lock whose first taker after a quiet spell waits for an RCU
+ * grace period (milliseconds; unless cgroup2 is mounted with favordynmods). Moving berthd into the cgroup it is
+ * in now (read afresh: someone may have moved it since start-up) takes that lock and changes nothing: started
+ * while a container's cgroup is made (or an exec is prepared), the wait passes as the monitor is set up instead
+ * of delaying the container's (the exec's) first process when it joins. Only an optimization: failures are ignored.
+ */
+export function startMigrationLockWait(): void {
+  try {
+    const { v1, v2 } = parseHierarchies(readFileSync("/proc/self/mountinfo", "utf8"), readFileSync("/proc/self/cgroup", "utf8"));
+    const own = v2 ?? v1[0]?.hierarchy;
+    if (own) writeControl(join(own.ownDir, "cgroup.procs"), String(process.pid)).catch(() => undefined);
+  } catch {
+    // procfs unreadable: no head start
+  }
 }

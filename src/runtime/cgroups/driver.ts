@@ -55,8 +55,10 @@ export interface PidsStats {
 
 export interface VersionDriver {
   limitWrites(controller: Controller, resources: Resources): FileWrite[];
-  /** Makes a new directory able to take tasks (v1 cpuset starts with no CPUs and no memory nodes). */
-  prepare(controller: Controller, dir: string): Promise<void>;
+  /** Makes a new, empty directory able to take tasks (v1 cpuset starts with no CPUs and no memory nodes). */
+  prepare(controller: Controller, dir: string): void;
+  /** {@link prepare} for a daemon's group directory, which also readies it to prepare the directories made in it. */
+  prepareGroup(controller: Controller, dir: string): void;
   memoryStats(dir: string): Promise<MemoryStats>;
   cpuUsage(dir: string): Promise<CpuUsage>;
   cpuThrottling(dir: string): Promise<CpuThrottling>;

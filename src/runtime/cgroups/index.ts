@@ -2,14 +2,15 @@
 // Each daemon keeps its containers in a group directory under its own cgroup in every hierarchy (on
 // cgroup2, its nearest ancestor without processes), never higher up, so that containers stay inside the
 // accounting the host set up for berthd.
+import { mkdirSync } from "node:fs";
 import { mkdir, readdir, rmdir, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { UserError } from "../../compose/errors.js";
 import { DirectoryCgroup, driverFor } from "./container.js";
-import { detectLayout, hierarchiesOf, V2_NAME, type CgroupLayout, type Controller, type Hierarchy } from "./detect.js";
+import { detectLayout, hierarchiesOf, startMigrationLockWait, V2_NAME, type CgroupLayout, type Controller, type Hierarchy } from "./detect.js";
 import type { CpuThrottling, CpuUsage, MemoryStats, PidsStats } from "./driver.js";
-import { isErrno, readControl, readOptional, readPids, settleAll } from "./files.js";
+import { isErrno, readControl, readOptional, readPids } from "./files.js";
 import { resolveLimits, type HostCpus, type Limits } from "./limits.js";
 import { enableControllers } from "./v2.js";
 
@@ -29,6 +30,8 @@ export interface ContainerCgroup {
   readonly name: string;
   /** The cgroup.procs files the monitor writes "0" into before exec, one per hierarchy. */
   procsFiles(): string[];
+  /** Called when a process (an exec) is about to join: see startMigrationLockWait in detect.ts. */
+  prepareJoin(): void;
   /** Changes the limits given (absent fields stay); returns a warning per limit this kernel does not offer. */
   update(limits: Limits): Promise<string[]>;
   stats(): Promise<CgroupStats>;
@@ -91,7 +94,7 @@ function controllersOn(layout: CgroupLayout, hierarchy: Hierarchy): Controller[]
  */
 async function v2Parent(hierarchy: Hierarchy): Promise<string> {
   let dir = hierarchy.ownDir;
-  while (dir !== hierarchy.mount && (await readPids(join(dir, "cgroup.procs"))).length > 0) dir = dirname(dir);
+  while (dir !== hierarchy.mount && readPids(join(dir, "cgroup.procs")).length > 0) dir = dirname(dir);
   return dir;
 }
 
@@ -104,7 +107,7 @@ async function makeGroupDir(layout: CgroupLayout, hierarchy: Hierarchy, group: s
     if (!isErrno(err, "EEXIST")) throw err;
   }
   const controllers = controllersOn(layout, hierarchy);
-  for (const controller of controllers) await driverFor(hierarchy).prepare(controller, dir);
+  for (const controller of controllers) driverFor(hierarchy).prepareGroup(controller, dir);
   if (hierarchy.version === 2) {
     const names = controllers.flatMap((c) => V2_NAME[c] ?? []);
     await enableControllers(parent, names);
@@ -122,9 +125,9 @@ async function readHost(layout: CgroupLayout): Promise<HostCpus> {
       : [join(cpuset.ownDir, "cpuset.cpus.effective"), join(cpuset.ownDir, "cpuset.mems.effective")];
   return {
     count: availableParallelism(),
-    cpus: await readControl(cpusFile),
+    cpus: readControl(cpusFile),
     // kernels without NUMA have no node directory: node 0 is all there is
-    mems: (await readOptional(memsFile)) ?? "0",
+    mems: readOptional(memsFile) ?? "0",
   };
 }
 
@@ -154,26 +157,25 @@ export async function openCgroups(options: CgroupsOptions): Promise<Cgroups> {
     async createCgroup(name, limits) {
       checkName("name", name);
       const resources = resolveLimits(limits, host);
+      startMigrationLockWait();
       const dirs = new Map([...groupDirs].map(([hierarchy, groupDir]) => [hierarchy, join(groupDir, name)]));
-      const made = new Set<Hierarchy>();
+      const made = new Map<Hierarchy, string>();
       try {
-        await settleAll(
-          [...dirs].map(async ([hierarchy, dir]) => {
-            try {
-              await mkdir(dir);
-            } catch (err) {
-              if (isErrno(err, "EEXIST")) throw new UserError(`a cgroup named "${name}" already exists: ${dir}`);
-              throw err;
-            }
-            made.add(hierarchy);
-            for (const controller of controllersOn(layout, hierarchy)) await driverFor(hierarchy).prepare(controller, dir);
-          }),
-        );
+        for (const [hierarchy, dir] of dirs) {
+          try {
+            mkdirSync(dir);
+          } catch (err) {
+            if (isErrno(err, "EEXIST")) throw new UserError(`a cgroup named "${name}" already exists: ${dir}`);
+            throw err;
+          }
+          made.set(hierarchy, dir);
+          for (const controller of controllersOn(layout, hierarchy)) driverFor(hierarchy).prepare(controller, dir);
+        }
         const cgroup = new DirectoryCgroup(name, layout, host, dirs);
         return { cgroup, warnings: await cgroup.apply(resources, { devices: true }) };
       } catch (err) {
         // only what this call made (never a same-named cgroup that was there before), still empty: nothing has joined
-        await new DirectoryCgroup(name, layout, host, new Map([...dirs].filter(([hierarchy]) => made.has(hierarchy)))).remove();
+        await new DirectoryCgroup(name, layout, host, made).remove();
         throw err;
       }
     },

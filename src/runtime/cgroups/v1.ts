@@ -2,7 +2,7 @@
 import { dirname, join } from "node:path";
 import type { Controller } from "./detect.js";
 import { cpusetWrites, fileWrite, parseLimit, pidsWrites, type FileWrite, type VersionDriver } from "./driver.js";
-import { parseKeyedLines, readControl, waitUntil, writeControl } from "./files.js";
+import { parseKeyedLines, readControl, waitUntil, writeControl, writeControlSync } from "./files.js";
 import type { DeviceRate, Resources } from "./limits.js";
 
 /**
@@ -92,17 +92,21 @@ function limitWrites(controller: Controller, r: Resources): FileWrite[] {
 }
 
 /** A new cpuset cgroup has empty cpus and mems and refuses tasks until they are set; take the parent's. */
-async function prepare(controller: Controller, dir: string): Promise<void> {
+function prepare(controller: Controller, dir: string): void {
   if (controller !== "cpuset") return;
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    if ((await readControl(join(dir, file))) === "") {
-      await writeControl(join(dir, file), await readControl(join(dirname(dir), file)));
-    }
+    if (readControl(join(dir, file)) === "") writeControlSync(join(dir, file), readControl(join(dirname(dir), file)));
   }
 }
 
+/** With cgroup.clone_children, the kernel itself gives each new container directory the group's cpus and mems. */
+function prepareGroup(controller: Controller, dir: string): void {
+  prepare(controller, dir);
+  if (controller === "cpuset") writeControlSync(join(dir, "cgroup.clone_children"), "1");
+}
+
 async function readNumber(dir: string, file: string): Promise<number> {
-  return Number(await readControl(join(dir, file)));
+  return Number(readControl(join(dir, file)));
 }
 
 async function freezerState(dir: string): Promise<string> {
@@ -112,13 +116,14 @@ async function freezerState(dir: string): Promise<string> {
 export const v1: VersionDriver = {
   limitWrites,
   prepare,
+  prepareGroup,
 
   async memoryStats(dir) {
     return {
       usage: await readNumber(dir, "memory.usage_in_bytes"),
       maxUsage: await readNumber(dir, "memory.max_usage_in_bytes"),
-      limit: parseLimit(await readControl(join(dir, "memory.limit_in_bytes"))),
-      stats: Object.fromEntries(parseKeyedLines(await readControl(join(dir, "memory.stat")))),
+      limit: parseLimit(readControl(join(dir, "memory.limit_in_bytes"))),
+      stats: Object.fromEntries(parseKeyedLines(readControl(join(dir, "memory.stat")))),
     };
   },
 
@@ -131,7 +136,7 @@ export const v1: VersionDriver = {
   },
 
   async cpuThrottling(dir) {
-    const stat = parseKeyedLines(await readControl(join(dir, "cpu.stat")));
+    const stat = parseKeyedLines(readControl(join(dir, "cpu.stat")));
     return {
       periods: stat.get("nr_periods") ?? 0,
       throttledPeriods: stat.get("nr_throttled") ?? 0,
@@ -142,12 +147,12 @@ export const v1: VersionDriver = {
   async pidsStats(dir) {
     return {
       current: await readNumber(dir, "pids.current"),
-      limit: parseLimit(await readControl(join(dir, "pids.max"))),
+      limit: parseLimit(readControl(join(dir, "pids.max"))),
     };
   },
 
   async oomKilled(dir) {
-    const control = parseKeyedLines(await readControl(join(dir, "memory.oom_control")));
+    const control = parseKeyedLines(readControl(join(dir, "memory.oom_control")));
     return (control.get("oom_kill") ?? 0) > 0;
   },
 

@@ -89,32 +89,33 @@ function limitWrites(controller: Controller, r: Resources): FileWrite[] {
 /** Lets the children of `dir` use `names`; v2 shows a controller's files only where the parent enabled it. */
 export async function enableControllers(dir: string, names: string[]): Promise<void> {
   const file = join(dir, "cgroup.subtree_control");
-  const enabled = (await readControl(file)).split(/\s+/);
+  const enabled = readControl(file).split(/\s+/);
   const missing = names.filter((name) => !enabled.includes(name));
   if (missing.length > 0) await writeControl(file, missing.map((name) => `+${name}`).join(" "));
 }
 
 async function cpuStat(dir: string): Promise<Map<string, number>> {
-  return parseKeyedLines(await readControl(join(dir, "cpu.stat")));
+  return parseKeyedLines(readControl(join(dir, "cpu.stat")));
 }
 
 async function frozenNow(dir: string): Promise<boolean> {
-  return parseKeyedLines(await readControl(join(dir, "cgroup.events"))).get("frozen") === 1;
+  return parseKeyedLines(readControl(join(dir, "cgroup.events"))).get("frozen") === 1;
 }
 
 export const v2: VersionDriver = {
   limitWrites,
 
   // v2 directories inherit cpus and mems; controllers are enabled once, on the parent
-  async prepare() {},
+  prepare() {},
+  prepareGroup() {},
 
   async memoryStats(dir) {
-    const peak = await readOptional(join(dir, "memory.peak"));
+    const peak = readOptional(join(dir, "memory.peak"));
     return {
-      usage: Number(await readControl(join(dir, "memory.current"))),
+      usage: Number(readControl(join(dir, "memory.current"))),
       ...(peak === undefined ? {} : { maxUsage: Number(peak) }),
-      limit: parseLimit(await readControl(join(dir, "memory.max"))),
-      stats: Object.fromEntries(parseKeyedLines(await readControl(join(dir, "memory.stat")))),
+      limit: parseLimit(readControl(join(dir, "memory.max"))),
+      stats: Object.fromEntries(parseKeyedLines(readControl(join(dir, "memory.stat")))),
     };
   },
 
@@ -138,14 +139,14 @@ export const v2: VersionDriver = {
 
   async pidsStats(dir) {
     return {
-      current: Number(await readControl(join(dir, "pids.current"))),
-      limit: parseLimit(await readControl(join(dir, "pids.max"))),
+      current: Number(readControl(join(dir, "pids.current"))),
+      limit: parseLimit(readControl(join(dir, "pids.max"))),
     };
   },
 
   async oomKilled(dir) {
     // memory.events counts the whole subtree, memory.events.local only this directory
-    const events = parseKeyedLines(await readControl(join(dir, "memory.events")));
+    const events = parseKeyedLines(readControl(join(dir, "memory.events")));
     return (events.get("oom_kill") ?? 0) > 0;
   },
 

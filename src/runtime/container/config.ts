@@ -31,8 +31,12 @@ export function mergeEnv(base: string[], overrides: string[]): string[] {
   return [...merged.values()];
 }
 
-/** The Config dockerd stores: the request, with the image's defaults for what the request leaves out. */
+/**
+ * The Config dockerd stores: the request, with the image's defaults for what the request leaves out.
+ * The request's healthcheck is checked first, as dockerd does at create.
+ */
 export function mergeConfig(id: string, request: CreateRequest, image: RunConfig): ContainerConfig {
+  checkHealthcheck(request.Healthcheck);
   const entrypoint = asList(request.Entrypoint);
   // An explicit empty entrypoint resets the image's, and any entrypoint given drops the image's Cmd.
   const resetEntrypoint = entrypoint !== null && (entrypoint.length === 0 || (entrypoint.length === 1 && entrypoint[0] === ""));
@@ -57,8 +61,39 @@ export function mergeConfig(id: string, request: CreateRequest, image: RunConfig
     ...((request.Volumes ?? image.Volumes) && { Volumes: { ...image.Volumes, ...request.Volumes } }),
     ...((request.StopSignal ?? image.StopSignal) && { StopSignal: request.StopSignal ?? image.StopSignal }),
     ...(request.StopTimeout !== undefined && { StopTimeout: request.StopTimeout }),
-    ...((request.Healthcheck ?? image.Healthcheck) && { Healthcheck: request.Healthcheck ?? image.Healthcheck }),
+    ...((request.Healthcheck ?? image.Healthcheck) && { Healthcheck: mergeHealthcheck(request.Healthcheck, image.Healthcheck) }),
   };
+}
+
+type Healthcheck = NonNullable<RunConfig["Healthcheck"]>;
+
+/** As dockerd: each field the request leaves unset (empty or 0) comes from the image's HEALTHCHECK. */
+function mergeHealthcheck(request: Healthcheck | undefined, image: Healthcheck | undefined): Healthcheck {
+  if (!request || !image) return (request ?? image)!;
+  const merged: Healthcheck = { ...request };
+  if (!request.Test?.length && image.Test) merged.Test = image.Test;
+  for (const field of ["Interval", "Timeout", "StartPeriod", "StartInterval", "Retries"] as const) {
+    if (!request[field] && image[field]) merged[field] = image[field];
+  }
+  return merged;
+}
+
+/** The shortest duration dockerd accepts for a healthcheck's times: 1 ms, in nanoseconds. */
+const MINIMUM_DURATION_NS = 1_000_000;
+
+/** dockerd's checks of Config.Healthcheck, with its messages; and a Test berth can run. */
+function checkHealthcheck(check: Healthcheck | undefined): void {
+  if (!check) return;
+  for (const field of ["Interval", "Timeout", "StartPeriod", "StartInterval"] as const) {
+    const value = check[field] ?? 0;
+    if (value !== 0 && value < MINIMUM_DURATION_NS) throw invalid(`${field} in Healthcheck cannot be less than 1ms`);
+  }
+  if ((check.Retries ?? 0) < 0) throw invalid("Retries in Healthcheck cannot be negative");
+  const kind = check.Test?.[0];
+  if (kind !== undefined && !["NONE", "CMD", "CMD-SHELL"].includes(kind)) {
+    throw invalid(`unknown healthcheck type "${kind}": Test starts with CMD, CMD-SHELL or NONE`);
+  }
+  if ((kind === "CMD" || kind === "CMD-SHELL") && check.Test!.length < 2) throw invalid(`healthcheck ${kind} needs a command after it`);
 }
 
 export function commandOf(config: ContainerConfig): string[] {
@@ -80,10 +115,8 @@ export function checkHostConfig(host: HostConfig): void {
     throw invalid(`invalid security option "${opt}": berth accepts no-new-privileges[:true|false], and seccomp=unconfined, ` +
       `apparmor=unconfined and label=disable (berth applies none of those mechanisms)`);
   }
+  // Other modes name a network: networking.ts resolves them.
   const mode = host.NetworkMode ?? "";
-  if (!["", "default", "bridge", "none", "host"].includes(mode) && !mode.startsWith("container:")) {
-    throw later(`network mode "${mode}": user-defined networks come in a later issue; use none, host, bridge or container:<name>`);
-  }
   if (mode === "host") {
     const net = Object.keys(host.Sysctls ?? {}).find((name) => name.startsWith("net."));
     if (net) throw invalid(`sysctl "${net}" is not allowed with the host's network: it would change the host`);
@@ -95,8 +128,7 @@ export function checkHostConfig(host: HostConfig): void {
   }
   if (host.Links && (host.Links as string[]).length > 0) throw later("Links");
   if (host.Devices && (host.Devices as unknown[]).length > 0) throw later("Devices");
-  const restart = host.RestartPolicy?.Name ?? "";
-  if (restart !== "" && restart !== "no") throw later(`restart policy "${restart}" (restarts come with the health and restart issue); use "no"`);
+  checkRestartPolicy(host);
   const log = host.LogConfig?.Type ?? "";
   if (log !== "" && log !== "json-file") throw invalid(`log driver "${log}": berth writes json-file logs only`);
   for (const limit of host.Ulimits ?? []) {
@@ -105,4 +137,25 @@ export function checkHostConfig(host: HostConfig): void {
     }
   }
   if (host.ShmSize !== undefined && host.ShmSize < 0) throw invalid("SHM size can not be less than 0");
+}
+
+/** dockerd's validateRestartPolicy and its AutoRemove rule, with their messages. */
+function checkRestartPolicy(host: HostConfig): void {
+  const { Name: name = "", MaximumRetryCount: retries = 0 } = host.RestartPolicy ?? {};
+  switch (name) {
+    case "":
+    case "no":
+    case "always":
+    case "unless-stopped":
+      if (retries !== 0) {
+        throw invalid(`invalid restart policy: maximum retry count can only be used with 'on-failure'${retries < 0 ? " and cannot be negative" : ""}`);
+      }
+      break;
+    case "on-failure":
+      if (retries < 0) throw invalid("invalid restart policy: maximum retry count cannot be negative");
+      break;
+    default:
+      throw invalid(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  }
+  if (host.AutoRemove && name !== "" && name !== "no") throw invalid("can't create 'AutoRemove' container with restart policy");
 }

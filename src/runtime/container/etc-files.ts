@@ -1,7 +1,9 @@
 // The files Docker generates per container and binds over the image's: /etc/hosts, /etc/hostname and
 // /etc/resolv.conf.
 import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { invalid } from "./errors.js";
+import type { ContainerPaths, ContainerRecord } from "./record.js";
 
 const LOCALHOST = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n" +
   "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
@@ -12,18 +14,21 @@ function extraHostLines(extraHosts: string[]): string {
     .map((entry) => {
       const m = /^([^:=\s]+)[:=](.+)$/.exec(entry);
       if (!m) throw invalid(`invalid ExtraHosts entry "${entry}": expected "hostname:IP", e.g. "db:10.0.0.5"`);
-      if (m[2] === "host-gateway") throw invalid(`ExtraHosts "${entry}": host-gateway needs a bridge network, which berth does not offer yet`);
+      if (m[2] === "host-gateway") throw invalid(`ExtraHosts "${entry}": host-gateway is not supported by berth yet; give the address`);
       return `${m[2]!.replace(/^\[(.*)\]$/, "$1")}\t${m[1]}\n`;
     })
     .join("");
 }
 
-/** With the host's network the container sees the host's hosts file; otherwise localhost and its own name. */
-export function hostsFile(options: { hostNetwork: boolean; hostname: string; extraHosts: string[] }): string {
+/**
+ * With the host's network the container sees the host's hosts file; otherwise localhost and its own name at
+ * its network addresses (`addresses`, known once it is connected) or, with none, at 127.0.1.1.
+ */
+export function hostsFile(options: { hostNetwork: boolean; hostname: string; extraHosts: string[]; addresses?: string[] }): string {
   const extra = extraHostLines(options.extraHosts);
   if (options.hostNetwork) return readHostFile("/etc/hosts") + extra;
-  // No address but loopback yet (bridge networks come later), so the container's own name points there.
-  return LOCALHOST + `127.0.1.1\t${options.hostname}\n` + extra;
+  const own = options.addresses?.length ? options.addresses : ["127.0.1.1"];
+  return LOCALHOST + extra + own.map((address) => `${address}\t${options.hostname}\n`).join("");
 }
 
 export function hostnameFile(hostname: string): string {
@@ -37,13 +42,16 @@ export interface DnsSettings {
 }
 
 /**
- * Given servers (Dns, DnsSearch, DnsOptions) win; otherwise the host's resolv.conf, without loopback
+ * On a user network the one nameserver is the network's DNS server (`networkDns`, its gateway), which forwards
+ * the rest upstream. Otherwise given servers (Dns) win, else the host's resolv.conf's, without loopback
  * nameservers unless the container shares the host's network (it could not reach them from its own namespace).
+ * Search domains and options: given ones (DnsSearch, DnsOptions), else the host's.
  */
-export function resolvConf(dns: DnsSettings, hostNetwork: boolean): string {
+export function resolvConf(dns: DnsSettings, hostNetwork: boolean, networkDns?: string): string {
   const host = readHostFile("/etc/resolv.conf").split("\n");
   const hostServers = host.flatMap((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1] ?? []);
-  const servers = dns.servers.length > 0 ? dns.servers : hostServers.filter((s) => hostNetwork || !/^(127\.|::1$)/.test(s));
+  const servers = networkDns ? [networkDns]
+    : dns.servers.length > 0 ? dns.servers : hostServers.filter((s) => hostNetwork || !/^(127\.|::1$)/.test(s));
   const search = dns.search.length > 0 ? dns.search : host.flatMap((l) => /^\s*search\s+(.+)/.exec(l)?.[1]?.split(/\s+/) ?? []);
   const options = dns.options.length > 0 ? dns.options : host.flatMap((l) => /^\s*options\s+(.+)/.exec(l)?.[1]?.split(/\s+/) ?? []);
   return [
@@ -59,4 +67,18 @@ function readHostFile(path: string): string {
   } catch {
     return ""; // a host without the file gives the container an empty one, as Docker does
   }
+}
+
+/**
+ * Writes the container's /etc/hosts and /etc/resolv.conf: at create, and again once its endpoints have addresses
+ * (at start, after a live connect or disconnect) with `network`: its own addresses, and its first network's DNS
+ * server if that is a user network.
+ */
+export async function writeEtcFiles(paths: ContainerPaths, record: ContainerRecord, network?: { addresses: string[]; nameserver?: string }): Promise<void> {
+  const { Config: config, HostConfig: host } = record;
+  const hostNetwork = host.NetworkMode === "host";
+  const extraHosts = (host.ExtraHosts as string[] | null) ?? [];
+  await writeFile(paths.hosts, hostsFile({ hostNetwork, hostname: config.Hostname, extraHosts, addresses: network?.addresses }));
+  const dns = { servers: host.Dns ?? [], search: host.DnsSearch ?? [], options: host.DnsOptions ?? [] };
+  await writeFile(paths.resolvConf, resolvConf(dns, hostNetwork, network?.nameserver));
 }

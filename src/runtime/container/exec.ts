@@ -39,6 +39,8 @@ export interface Exec {
   pid: number;
   started: boolean;
   dir: string;
+  /** Why the process could not be started (it never ran). */
+  startError?: string;
 }
 
 export class ExecService {
@@ -84,6 +86,7 @@ export class ExecService {
     if (exec.started) throw conflict(`Exec command ${id} has already run`);
     this.#checkRunning(c);
     exec.started = true;
+    c.cgroup?.prepareJoin();
     const config = exec.config;
     const rootfs = this.images.rootfs(c.record.Image);
     const identity = await resolveIdentity(config.User || c.record.Config.User, c.record.HostConfig.GroupAdd ?? [], [c.paths.upper, ...rootfs.lowerDirs]);
@@ -113,6 +116,7 @@ export class ExecService {
     } catch (err) {
       const failure = readStartError(exec.dir);
       exec.exitCode = failure ? startFailureCode(failure.errno) : 126;
+      exec.startError = (err as Error).message;
       await rm(exec.dir, { recursive: true, force: true });
       this.events("exec_die", c.record, { execID: id, exitCode: String(exec.exitCode) });
       // dockerd reports it on the stream, where the client (docker exec) shows it and exits with the code.
@@ -145,6 +149,11 @@ export class ExecService {
     exec.running = false;
     await rm(exec.dir, { recursive: true, force: true }).catch((err: Error) => log("warn", `exec ${exec.id}: ${err.message}`));
     this.events("exec_die", exec.container.record, { execID: exec.id, exitCode: String(exec.exitCode) });
+  }
+
+  /** Drops an ended exec nobody will inspect (a healthcheck probe), so that execs do not pile up. */
+  forget(id: string): void {
+    if (this.#execs.get(id)?.running === false) this.#execs.delete(id);
   }
 
   async resize(id: string, rows: number, cols: number): Promise<void> {

@@ -2,30 +2,21 @@
 // `GET /containers/json` (ContainerInfo).
 import type { ContainerInfo, ContainerInspectInfo } from "dockerode";
 import { inspectMounts } from "../volume/setup.js";
+import type { NetworkService } from "../network/service.js";
 import type { VolumeStore } from "../volume/store.js";
 import { commandOf } from "./config.js";
 import type { Container } from "./lifecycle.js";
+import { networkSettings } from "./networking.js";
 import type { ContainerRecord } from "./record.js";
 
-/** The network a container is on, as inspect names it; "bridge" is a private namespace with loopback for now. */
+/** The network mode as inspect names it: "default" is the `bridge` network. */
 function networkName(record: ContainerRecord): string {
   const mode = record.HostConfig.NetworkMode ?? "";
   return mode === "" || mode === "default" ? "bridge" : mode;
 }
 
-function networks(record: ContainerRecord) {
-  const name = networkName(record);
-  if (name.startsWith("container:")) return {};
-  return {
-    [name]: {
-      IPAMConfig: null, Links: null, Aliases: null, MacAddress: "", NetworkID: "", EndpointID: "", Gateway: "", IPAddress: "",
-      IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null,
-    },
-  };
-}
-
-/** `volumes` gives each volume's Mountpoint, inspect's Source. */
-export function inspectContainer(c: Container, volumes: VolumeStore): ContainerInspectInfo {
+/** `volumes` gives each volume's Mountpoint, inspect's Source; `networks` the endpoints' addresses. */
+export function inspectContainer(c: Container, volumes: VolumeStore, networks: NetworkService): ContainerInspectInfo {
   const { record, paths } = c;
   const [path = "", ...args] = commandOrEmpty(record);
   const status = record.State.Status;
@@ -46,6 +37,7 @@ export function inspectContainer(c: Container, volumes: VolumeStore): ContainerI
       Error: record.State.Error,
       StartedAt: record.State.StartedAt,
       FinishedAt: record.State.FinishedAt,
+      ...(record.State.Health && { Health: record.State.Health }),
     },
     Image: record.Image,
     ResolvConfPath: paths.resolvConf,
@@ -67,7 +59,7 @@ export function inspectContainer(c: Container, volumes: VolumeStore): ContainerI
     },
     Mounts: inspectMounts(record.Mounts, volumes),
     Config: { ...record.Config, Cmd: record.Config.Cmd ?? (null as unknown as string[]), Entrypoint: record.Config.Entrypoint ?? undefined } as ContainerInspectInfo["Config"],
-    NetworkSettings: { SandboxID: "", SandboxKey: "", Ports: {}, Networks: networks(record) },
+    NetworkSettings: networkSettings(networks, record, c.dir, c.running) as unknown as ContainerInspectInfo["NetworkSettings"],
   };
 }
 
@@ -101,8 +93,10 @@ export function humanDuration(ms: number): string {
 function statusText(record: ContainerRecord, now: number): string {
   const { State: state } = record;
   switch (state.Status) {
-    case "running":
-      return `Up ${humanDuration(now - Date.parse(state.StartedAt))}`;
+    case "running": {
+      const health = state.Health && (state.Health.Status === "starting" ? " (health: starting)" : ` (${state.Health.Status})`);
+      return `Up ${humanDuration(now - Date.parse(state.StartedAt))}${health ?? ""}`;
+    }
     case "paused":
       return `Up ${humanDuration(now - Date.parse(state.StartedAt))} (Paused)`;
     case "exited":
@@ -112,13 +106,13 @@ function statusText(record: ContainerRecord, now: number): string {
     case "removing":
       return "Removal In Progress";
     case "restarting":
-      return "Restarting";
+      return `Restarting (${state.ExitCode}) ${humanDuration(now - Date.parse(state.FinishedAt))} ago`;
     case "dead":
       return "Dead";
   }
 }
 
-export function summarizeContainer(c: Container, volumes: VolumeStore, now = Date.now()): ContainerInfo {
+export function summarizeContainer(c: Container, volumes: VolumeStore, networks: NetworkService, now = Date.now()): ContainerInfo {
   const { record } = c;
   return {
     Id: record.Id,
@@ -132,7 +126,7 @@ export function summarizeContainer(c: Container, volumes: VolumeStore, now = Dat
     State: record.State.Status,
     Status: statusText(record, now),
     HostConfig: { NetworkMode: networkName(record) },
-    NetworkSettings: { Networks: networks(record) },
+    NetworkSettings: { Networks: networkSettings(networks, record, c.dir, c.running).Networks } as unknown as ContainerInfo["NetworkSettings"],
     Mounts: inspectMounts(record.Mounts, volumes),
   };
 }

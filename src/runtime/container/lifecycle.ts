@@ -5,6 +5,7 @@
 import { closeSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { EndpointSettings as EndpointRequest } from "dockerode";
 import { UserError } from "../../compose/errors.js";
 import { log } from "../../engine/log.js";
 import type { Cgroups, ContainerCgroup, Limits } from "../cgroups/index.js";
@@ -13,11 +14,13 @@ import { encodeContainerSpec, pidfdOpen, pidfdSendSignal, readExitRecord, readSt
 import { findContainers, removeOrphanCgroups } from "./adopt.js";
 import { FRAME, resizePayload, sendFrame } from "./attach-socket.js";
 import { mountOrder, planMounts, type MountConfig } from "../volume/mounts.js";
-import { createMounts, monitorMounts, startMounts, volumeNames, type ContainerMount } from "../volume/setup.js";
+import { createMounts, startMounts, volumeNames, type ContainerMount } from "../volume/setup.js";
 import type { VolumeStore } from "../volume/store.js";
+import { ForbiddenError, type NetworkService } from "../network/service.js";
 import { checkHostConfig, commandOf, mergeConfig, type CreateRequest } from "./config.js";
 import { conflict, invalid, notFound, NotModifiedError, startFailureCode } from "./errors.js";
-import { hostnameFile, hostsFile, resolvConf } from "./etc-files.js";
+import { hostnameFile, writeEtcFiles } from "./etc-files.js";
+import { addressesOf, attachment, checkConnectable, connectRequest, joinNetworks, leaveNetworks, netnsPath, planNetworks } from "./networking.js";
 import { checkName, generateName, newId } from "./names.js";
 import { containerPaths, containersDir, writeRecord, ZERO_TIME, type ContainerPaths, type ContainerRecord } from "./record.js";
 import { containerSpec, signalNumber } from "./spec.js";
@@ -41,6 +44,8 @@ export interface ServiceOptions {
   volumes: VolumeStore;
   events: ContainerEvents;
   volumeEvents: VolumeEvents;
+  /** Bridge networks: containers get endpoints on them while they run. */
+  networks: NetworkService;
 }
 
 export interface WaitResult {
@@ -53,10 +58,28 @@ export type WaitCondition = "not-running" | "next-exit" | "removed";
 /** Someone who attaches before start: connects once the process is set up, before it is released. */
 export type AttachGate = () => Promise<void>;
 
+/** Where healthchecks (health.ts) and restart policies (restart.ts) hook in; berthd sets them once they exist. */
+export interface LifecycleHooks {
+  /** The process started ("start" is out). */
+  started(c: Container): void;
+  /** A signal went to the process through the API (stop, kill, rm -f). */
+  signalled(c: Container, signal: number): void;
+  /** The process is about to be frozen. */
+  pausing(c: Container): void;
+  /** The process was thawed. */
+  unpaused(c: Container): void;
+  /** The process ended and the record says how; it may turn the record "restarting". Written right after. */
+  exited(c: Container): void;
+}
+
+const NO_HOOKS: LifecycleHooks = { started() {}, signalled() {}, pausing() {}, unpaused() {}, exited() {} };
+
 /** A container as the service holds it: the persisted record plus what only lives in berthd's memory. */
 export class Container {
   /** Resolves once the running process's exit is recorded; undefined when nothing runs. */
   exited?: Promise<void>;
+  /** The last run's endpoints and namespace being dismantled, off the exit's critical path; never rejects. */
+  networkTeardown?: Promise<void>;
   cgroup?: ContainerCgroup;
   readonly paths: ContainerPaths;
   readonly exitListeners = new Set<() => void>();
@@ -93,6 +116,7 @@ function asInvalid(err: unknown): never {
 
 export class ContainerService {
   readonly #containers = new Map<string, Container>();
+  hooks: LifecycleHooks = NO_HOOKS;
 
   private constructor(private readonly options: ServiceOptions) {}
 
@@ -117,6 +141,13 @@ export class ContainerService {
     }
     const running = new Set(found.filter((f) => f.monitorPid !== undefined).map((f) => f.record.Id));
     await removeOrphanCgroups(options.cgroups, running);
+    // Anonymous volumes of a create that berthd did not finish: nothing else knows their names.
+    await options.volumes.finishCreations((id) => service.#containers.has(id), (name) => service.usingVolume(name));
+    // Running containers keep their endpoints; the others' (a crash mid-start, mid-exit or mid-remove) go.
+    for (const c of service.list()) if (!running.has(c.id)) await service.#leaveNetworks(c).catch(() => undefined);
+    for (const id of options.networks.containersWithEndpoints()) {
+      if (!service.#containers.has(id)) await options.networks.disconnectAll(id);
+    }
     return service;
   }
 
@@ -153,6 +184,7 @@ export class ContainerService {
     const imageConfig = await this.options.images().config(image.id);
     const hostConfig = request.HostConfig ?? {};
     checkHostConfig(hostConfig);
+    const networks = planNetworks(this.options.networks, hostConfig, request.NetworkingConfig?.EndpointsConfig);
     try {
       this.options.cgroups.validate(hostConfig as Limits);
     } catch (err) {
@@ -183,6 +215,7 @@ export class ContainerService {
       RestartCount: 0,
       // The named volumes count as in use while they are created: a removal meanwhile is refused.
       Mounts: [...kept, ...plan.filter((m): m is ContainerMount => m.type !== "volume" || m.name !== undefined)],
+      ...(networks && { Networks: networks }),
     };
     const dir = join(containersDir(this.options.root), id);
     const c = new Container(dir, record);
@@ -190,7 +223,7 @@ export class ContainerService {
     this.#containers.set(id, c);
     let created: ContainerMount[] = [];
     try {
-      created = await createMounts(plan, this.options.volumes, (volume) => this.options.volumeEvents("create", volume.Name));
+      created = await createMounts(plan, this.options.volumes, (volume) => this.options.volumeEvents("create", volume.Name), id);
       record.Mounts = mountOrder([...kept, ...created]);
       await this.#makeDirectory(c);
     } catch (err) {
@@ -198,6 +231,8 @@ export class ContainerService {
       await this.#removeAnonymousVolumes(created);
       throw err;
     }
+    // The container exists: its anonymous volumes stop recording it (what fails here, the next start settles).
+    await this.options.volumes.created(id, volumeNames(created)).catch((err: Error) => log("warn", `container ${id}: ${err.message}`));
     this.options.events("create", record);
     return { Id: id, Warnings: [] };
   }
@@ -215,14 +250,11 @@ export class ContainerService {
   async #makeDirectory(c: Container): Promise<void> {
     const staging = join(containersDir(this.options.root), `.creating-${c.id}`);
     const paths = containerPaths(staging);
-    const { Config: config, HostConfig: host } = c.record;
-    const hostNetwork = host.NetworkMode === "host";
+    const { Config: config } = c.record;
     try {
       await mkdir(staging, { mode: 0o700 });
-      await writeFile(paths.hosts, hostsFile({ hostNetwork, hostname: config.Hostname, extraHosts: (host.ExtraHosts as string[] | null) ?? [] }));
+      await writeEtcFiles(paths, c.record);
       await writeFile(paths.hostname, hostnameFile(config.Hostname));
-      const dns = { servers: host.Dns ?? [], search: host.DnsSearch ?? [], options: host.DnsOptions ?? [] };
-      await writeFile(paths.resolvConf, resolvConf(dns, hostNetwork));
       await writeRecord(staging, c.record);
       await rename(staging, c.dir);
     } catch (err) {
@@ -243,15 +275,25 @@ export class ContainerService {
     }
   }
 
-  start(ref: string): Promise<void> {
+  /**
+   * `by` "policy" is a restart policy's start at the end of its back-off: it does nothing once a stop, kill or
+   * removal ended the back-off. A start through the API resets RestartCount and the manual stop, as dockerd's does.
+   */
+  start(ref: string, by: "api" | "policy" = "api"): Promise<void> {
     const c = this.get(ref);
-    return this.#serial(c, () => this.#start(c));
+    return this.#serial(c, async () => {
+      const restarting = c.record.State.Status === "restarting";
+      if (by === "policy" && !restarting) return;
+      if (by === "api" && restarting) throw new NotModifiedError(`container ${c.id} is restarting`);
+      await this.#start(c);
+    });
   }
 
   async #start(c: Container): Promise<void> {
     const { record } = c;
     if (record.State.Status === "paused") throw conflict(`cannot start a paused container, try unpause instead`);
     if (c.running) throw new NotModifiedError(`container ${record.Id} is already started`);
+    if (record.State.Status !== "restarting") Object.assign(record, { RestartCount: 0, HasBeenManuallyStopped: false });
     const rootfs = this.options.images().rootfs(record.Image);
     const identity = await resolveIdentity(record.Config.User, record.HostConfig.GroupAdd ?? [], [c.paths.upper, ...rootfs.lowerDirs]);
     const net = this.#network(record);
@@ -262,15 +304,18 @@ export class ContainerService {
     try {
       // The root directory of the overlay takes the upper dir's mode: every user in the container must traverse it.
       for (const dir of [c.paths.upper, c.paths.work, c.paths.rootfs]) await mkdir(dir, { recursive: true, mode: 0o755 });
-      const mounts = monitorMounts(await startMounts(record.Mounts, this.options.volumes, rootfs.lowerDirs));
-      const spec = containerSpec({ record, paths: c.paths, rootfs, identity, cgroups: cgroup.procsFiles(), net, hold, mounts });
+      const mounts = await startMounts(record.Mounts, this.options.volumes, rootfs.lowerDirs);
+      const netns = record.Networks ? await this.#joinNetworks(c) : undefined;
+      const spec = containerSpec({ record, paths: c.paths, rootfs, identity, cgroups: cgroup.procsFiles(), net: netns ?? net, hold, mounts });
       await writeFile(join(c.dir, "spec"), encodeContainerSpec(spec), { mode: 0o600 });
       started = await startMonitor(c.dir);
     } catch (err) {
       await cgroup.remove();
+      await this.#leaveNetworks(c).catch(() => undefined);
       const failure = readStartError(c.dir);
       const message = failure?.message ?? (err as Error).message;
       Object.assign(record.State, { ExitCode: failure ? startFailureCode(failure.errno) : 126, Error: message });
+      if (record.State.Status === "restarting") record.State.Status = "exited";
       await this.#persist(c);
       // As dockerd does: `docker run --rm` waits for the removal even when the start failed.
       if (record.HostConfig.AutoRemove) void this.remove(c.id, { volumes: true }).catch(() => undefined);
@@ -286,6 +331,7 @@ export class ContainerService {
     c.exited = this.#watch(c, started.monitorPid);
     await this.#persist(c);
     if (hold) await this.#release(c);
+    this.hooks.started(c);
   }
 
   /** Lets attachers connect to a process set up with hold, sizes its TTY (ConsoleSize), then sends it the start frame. */
@@ -298,7 +344,7 @@ export class ContainerService {
     await sendFrame(c.dir, FRAME.start);
   }
 
-  /** "bridge" and "default" get a private network namespace with only loopback until bridge networks exist. */
+  /** The monitor's net for the modes without endpoints: the host's, another container's, or (none) loopback only. */
   #network(record: ContainerRecord): string {
     const mode = record.HostConfig.NetworkMode ?? "";
     if (mode === "host") return "host";
@@ -306,6 +352,76 @@ export class ContainerService {
     const other = this.get(mode.slice("container:".length));
     if (other.record.State.Status !== "running") throw conflict(`cannot join the network of container ${other.id}: it is not running`);
     return `/proc/${other.record.State.Pid}/ns/net`;
+  }
+
+  /**
+   * The container's namespace with its endpoints, once the last run's teardown is done; then /etc/hosts with its
+   * addresses and resolv.conf with its network's DNS server.
+   */
+  async #joinNetworks(c: Container): Promise<string> {
+    await c.networkTeardown;
+    const netns = await joinNetworks(this.options.networks, c.record, c.dir);
+    await this.#updateEtcFiles(c);
+    return netns;
+  }
+
+  /** Disconnects the container's endpoints and deletes its namespace, after any teardown under way; idempotent. */
+  #leaveNetworks(c: Container): Promise<void> {
+    const teardown = (c.networkTeardown ?? Promise.resolve()).then(() => leaveNetworks(this.options.networks, c.id, c.dir));
+    c.networkTeardown = teardown.catch((err: Error) => log("error", `container ${c.id}: leaving its networks failed: ${err.message}`));
+    return teardown;
+  }
+
+  /** POST /networks/{id}/connect: a running container joins at once, a stopped one at its next start, as in Docker. */
+  connectNetwork(ref: string, networkRef: string, request?: EndpointRequest): Promise<void> {
+    const c = this.get(ref);
+    return this.#serial(c, async () => {
+      checkConnectable(c.record);
+      const { networks } = this.options;
+      const network = networks.get(networkRef);
+      const joined = c.record.Networks ?? [];
+      if (joined.some((a) => a.NetworkID === network.Id)) {
+        throw new ForbiddenError(`endpoint with name ${c.record.Name} already exists in network ${network.Name}`);
+      }
+      const added = attachment(network, request);
+      if (c.running) {
+        await networks.connect(network.Id, connectRequest(networks, c.record, netnsPath(c.dir), added));
+        // The process may have ended meanwhile, and its teardown missed this endpoint: it goes now.
+        if (!c.running) await this.#leaveNetworks(c);
+      }
+      c.record.Networks = [...joined, added];
+      await this.#persist(c);
+      if (c.running) await this.#updateEtcFiles(c);
+    });
+  }
+
+  /** POST /networks/{id}/disconnect: live for a running container, else from its configuration. */
+  disconnectNetwork(ref: string, networkRef: string): Promise<void> {
+    const c = this.get(ref);
+    return this.#serial(c, async () => {
+      checkConnectable(c.record);
+      const { networks } = this.options;
+      const network = networks.get(networkRef);
+      const joined = c.record.Networks ?? [];
+      if (!joined.some((a) => a.NetworkID === network.Id)) throw new ForbiddenError(`container ${c.id} is not connected to network ${network.Name}`);
+      // An endpoint the exit's teardown took meanwhile is gone all the same.
+      if (c.running) await networks.disconnect(network.Id, c.id).catch((err: unknown) => {
+        if (c.running) throw err;
+      });
+      c.record.Networks = joined.filter((a) => a.NetworkID !== network.Id);
+      await this.#persist(c);
+      if (c.running) await this.#updateEtcFiles(c);
+    });
+  }
+
+  /** /etc/hosts and resolv.conf from the container's endpoints: at start, and in place after a live connect or disconnect. */
+  #updateEtcFiles(c: Container): Promise<void> {
+    return writeEtcFiles(c.paths, c.record, addressesOf(this.options.networks, c.record));
+  }
+
+  /** Whether any container (running or not) is configured to join the network: it cannot be removed. */
+  usingNetwork(networkId: string): boolean {
+    return this.list().some((c) => c.record.Networks?.some((a) => a.NetworkID === networkId));
   }
 
   /** Waits for the monitor to end, then records the exit. Never rejects: operations await it. */
@@ -336,7 +452,10 @@ export class ContainerService {
       FinishedAt: exit?.finishedAt || new Date().toISOString(),
     });
     c.exited = undefined;
+    this.hooks.exited(c);
     await this.#persist(c);
+    // The exit is on record; the kernel's veth deletes (~20 ms each) happen meanwhile, awaited by the next start or remove.
+    void this.#leaveNetworks(c).catch(() => undefined);
     this.options.events("die", c.record, { exitCode: String(c.record.State.ExitCode) });
     for (const listener of [...c.exitListeners]) listener();
     // As dockerd's AutoRemove: `docker run --rm` takes the container's anonymous volumes with it.
@@ -357,6 +476,7 @@ export class ContainerService {
     } finally {
       closeSync(fd);
     }
+    this.hooks.signalled(c, signal);
     this.options.events("kill", c.record, { signal: String(signal) });
     if (c.record.State.Status === "paused") await this.#thaw(c);
   }
@@ -365,6 +485,11 @@ export class ContainerService {
   stop(ref: string, options: { timeoutSeconds?: number; signal?: string } = {}): Promise<void> {
     const c = this.get(ref);
     return this.#serial(c, async () => {
+      if (c.record.State.Status === "restarting") {
+        await this.#endBackOff(c);
+        this.options.events("stop", c.record);
+        return;
+      }
       if (!c.running) throw new NotModifiedError(`container ${c.id} is already stopped`);
       await this.#stop(c, options);
     });
@@ -386,6 +511,7 @@ export class ContainerService {
     const c = this.get(ref);
     const number = signalNumber(signal);
     return this.#serial(c, async () => {
+      if (c.record.State.Status === "restarting") return this.#endBackOff(c);
       if (!c.running) throw conflict(`cannot kill container: ${ref}: container ${c.id} is not running`);
       const exited = c.exited!;
       await this.#signal(c, number);
@@ -397,8 +523,8 @@ export class ContainerService {
   restart(ref: string, timeoutSeconds?: number): Promise<void> {
     const c = this.get(ref);
     return this.#serial(c, async () => {
+      if (c.record.State.Status === "restarting") await this.#endBackOff(c);
       if (c.running) await this.#stop(c, timeoutSeconds === undefined ? {} : { timeoutSeconds });
-      c.record.RestartCount += 1;
       await this.#start(c);
       this.options.events("restart", c.record);
     });
@@ -430,14 +556,18 @@ export class ContainerService {
     const c = this.get(ref);
     return this.#serial(c, async () => {
       if (!this.#containers.has(c.id)) return; // removed while this call waited its turn (AutoRemove)
-      if (c.running) {
+      if (c.running || c.record.State.Status === "restarting") {
         if (!options.force) {
           throw conflict(`You cannot remove a ${c.record.State.Status} container ${c.id}. Stop the container before attempting removal or force remove`);
         }
-        const exited = c.exited!;
-        await this.#signal(c, 9);
-        await exited;
+        const exited = c.exited;
+        if (exited) {
+          await this.#signal(c, 9);
+          await exited;
+        }
       }
+      // The namespace file is bound in the directory, which cannot go before it.
+      await this.#leaveNetworks(c);
       c.record.State.Status = "removing";
       // Out of the map first: no new record write starts, and the one under way ends before the rename.
       this.#containers.delete(c.id);
@@ -471,6 +601,7 @@ export class ContainerService {
     return this.#serial(c, async () => {
       if (c.record.State.Status === "paused") throw conflict(`Container ${c.id} is already paused`);
       if (!c.running) throw conflict(`Container ${c.id} is not running`);
+      this.hooks.pausing(c);
       await c.cgroup!.freeze();
       c.record.State.Status = "paused";
       await this.#persist(c);
@@ -489,8 +620,21 @@ export class ContainerService {
   async #thaw(c: Container): Promise<void> {
     await c.cgroup!.thaw();
     c.record.State.Status = "running";
+    this.hooks.unpaused(c);
     await this.#persist(c);
     this.options.events("unpause", c.record);
+  }
+
+  /** A stop or kill during a restart policy's back-off: the restart is off (its start does nothing) and it stays exited. */
+  async #endBackOff(c: Container): Promise<void> {
+    c.record.HasBeenManuallyStopped = true;
+    c.record.State.Status = "exited";
+    await this.#persist(c);
+  }
+
+  /** Writes the record (health.ts keeps State.Health in it). */
+  save(c: Container): Promise<void> {
+    return this.#persist(c);
   }
 
   rename(ref: string, newName: string): Promise<void> {

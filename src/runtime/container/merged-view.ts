@@ -82,6 +82,19 @@ export function listDirectory(layers: string[], dir: string): Map<string, Merged
  * /etc/x means the container's /etc/x. Components that do not exist are kept as they are.
  */
 export function resolveInRoot(layers: string[], path: string): string {
+  return resolveUntilMount(layers, path, { mounts: [], followLast: true }).resolved;
+}
+
+/**
+ * Resolves `path` as resolveInRoot does, but stops where it enters one of `mounts` (relative targets):
+ * what lies below is the mounted directory's, which the layers know nothing of. `rest` is the part of the
+ * path still to resolve there; with `followLast` false a final symlink is left as it is.
+ */
+export function resolveUntilMount(
+  layers: string[],
+  path: string,
+  { mounts, followLast }: { mounts: readonly string[]; followLast: boolean },
+): { resolved: string; mount?: string; rest: string } {
   const pending = path.split("/").filter((p) => p !== "" && p !== ".");
   const resolved: string[] = [];
   let links = 0;
@@ -91,9 +104,11 @@ export function resolveInRoot(layers: string[], path: string): string {
       resolved.pop(); // at the root, ".." stays at the root
       continue;
     }
-    const entry = entryAt(layers, [...resolved, part].join("/"));
+    const entry = followLast || pending.length > 0 ? entryAt(layers, [...resolved, part].join("/")) : undefined;
     if (!entry?.stat.isSymbolicLink()) {
       resolved.push(part);
+      const here = resolved.join("/");
+      if (mounts.includes(here)) return { resolved: here, mount: here, rest: pending.join("/") };
       continue;
     }
     if (++links > MAX_SYMLINKS) throw invalid(`too many levels of symbolic links in ${path}`);
@@ -101,5 +116,5 @@ export function resolveInRoot(layers: string[], path: string): string {
     if (target.startsWith("/")) resolved.length = 0;
     pending.unshift(...target.split("/").filter((p) => p !== "" && p !== "."));
   }
-  return resolved.join("/");
+  return { resolved: resolved.join("/"), rest: "" };
 }

@@ -1,6 +1,7 @@
 // The persisted container: one directory per container under <root>/containers, named by its id.
 //   config.json                       this record (written atomically)
-//   hosts, hostname, resolv.conf      generated at create, bound into the container
+//   hosts, hostname, resolv.conf      generated at create (hosts and resolv.conf again at start), bound into the container
+//   netns                             the network namespace, bound here while the container runs on bridge networks
 //   upper/ work/ rootfs/              the overlay: the container's writes, overlayfs' work dir, the mount point
 //   spec, monitor.pid, pid, exit,     berth-monitor's state files (native/README.md); the monitor runs with
 //   error, container.log, attach.sock this directory as its working directory
@@ -47,6 +48,23 @@ export interface ContainerState {
   OOMKilled: boolean;
   StartedAt: string;
   FinishedAt: string;
+  /** Present once a container with a healthcheck has started (health.ts). */
+  Health?: HealthState;
+}
+
+/** One probe's result, as Docker's HealthcheckResult. */
+export interface HealthcheckResult {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+export interface HealthState {
+  Status: "starting" | "healthy" | "unhealthy";
+  FailingStreak: number;
+  /** The last five results, oldest first. */
+  Log: HealthcheckResult[];
 }
 
 export interface ContainerRecord {
@@ -60,8 +78,25 @@ export interface ContainerRecord {
   HostConfig: HostConfig;
   State: ContainerState;
   RestartCount: number;
+  /** Set by a stop or kill through the API, cleared by a start through it: restart policies read it (restart.ts). */
+  HasBeenManuallyStopped?: boolean;
   /** Binds, volumes (every one named, anonymous ones too) and tmpfs, in mount order: fixed at create. */
   Mounts: ContainerMount[];
+  /**
+   * The networks the container joins at start, in order (the first routes its default traffic), as create and
+   * connect/disconnect set them; undefined in the modes without own endpoints (host, none, container:<id>).
+   */
+  Networks?: NetworkAttachment[];
+}
+
+/** One network a container joins, with what EndpointsConfig asked for there. */
+export interface NetworkAttachment {
+  NetworkID: string;
+  Aliases: string[];
+  /** A static address (IPAMConfig.IPv4Address). */
+  IPv4Address?: string;
+  /** A static MAC address (EndpointSettings.MacAddress). */
+  MacAddress?: string;
 }
 
 export const ZERO_TIME = "0001-01-01T00:00:00Z";

@@ -3,8 +3,9 @@
 import { constants } from "node:os";
 import type { HostConfig } from "dockerode";
 import {
-  DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, type BindMount, type ContainerSpec, type Rlimit, type TmpfsMount,
+  DOCKER_DEFAULT_CAPS, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, type ContainerSpec, type Rlimit, type SpecMount,
 } from "../native.js";
+import { mountOrder } from "../volume/mounts.js";
 import type { RootfsPlan } from "../image/store.js";
 import { ALL_CAPS, commandOf, mergeEnv } from "./config.js";
 import { invalid } from "./errors.js";
@@ -24,8 +25,8 @@ export interface RunInputs {
   net: string;
   /** Wait for a start frame: someone attaches first. */
   hold: boolean;
-  /** The container's own mounts (Binds, Mounts, Tmpfs, volumes) as the volume runtime's monitorMounts orders them. */
-  mounts: { binds: BindMount[]; tmpfs: TmpfsMount[] };
+  /** The container's own mounts (Binds, Mounts, Tmpfs, volumes) as the volume runtime's startMounts gives them. */
+  mounts: SpecMount[];
 }
 
 const capName = (cap: string) => (cap.toUpperCase().startsWith("CAP_") ? cap.toUpperCase() : `CAP_${cap.toUpperCase()}`);
@@ -92,14 +93,15 @@ export function containerSpec({ record, paths, rootfs, identity, cgroups, net, h
     hostname: config.Hostname,
     ...(config.Domainname && { domainname: config.Domainname }),
     net,
-    binds: [
-      ...rootfs.binds.map((b) => ({ source: b.source, target: b.target, options: ["ro"] })),
-      { source: paths.hosts, target: "/etc/hosts" },
-      { source: paths.hostname, target: "/etc/hostname" },
-      { source: paths.resolvConf, target: "/etc/resolv.conf" },
-      ...mounts.binds,
-    ],
-    tmpfs: mounts.tmpfs,
+    // One list in mount order, as dockerd sorts a container's mounts: a volume on /etc comes before /etc/hosts,
+    // a tmpfs on /run before a bind on /run/sub.
+    mounts: mountOrder<SpecMount>([
+      ...rootfs.binds.map((b) => ({ kind: "bind" as const, source: b.source, target: b.target, options: ["ro"] })),
+      { kind: "bind", source: paths.hosts, target: "/etc/hosts" },
+      { kind: "bind", source: paths.hostname, target: "/etc/hostname" },
+      { kind: "bind", source: paths.resolvConf, target: "/etc/resolv.conf" },
+      ...mounts,
+    ]),
     masked: host.Privileged ? [] : (host.MaskedPaths ?? DOCKER_MASKED_PATHS),
     readonlyPaths: host.Privileged ? [] : (host.ReadonlyPaths ?? DOCKER_READONLY_PATHS),
     sysctls: host.Sysctls ?? {},

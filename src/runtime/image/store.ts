@@ -3,7 +3,7 @@
 //   layers/<diff id hex>/ unpacked layers, shared by all images that have them
 //   images/index.json     the image records: id, layers, tags (written atomically)
 //   tmp/                  staging for loads and unpacks; emptied at open, so a crash leaves nothing behind
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { writeFileAtomic } from "../../state/atomic.js";
@@ -186,6 +186,38 @@ export class ImageStore {
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
+  }
+
+  /** Whether the blob `digest` is stored: a pull fetches only what is missing. */
+  hasBlob(digest: string): Promise<boolean> {
+    return this.#blobs.has(digest);
+  }
+
+  /** A stored blob's size and a reader of its bytes (a push sends them). */
+  async blob(digest: string): Promise<{ size: number; open: () => Readable }> {
+    const { size } = await stat(this.#blobs.path(digest));
+    return { size, open: () => this.#blobs.open(digest) };
+  }
+
+  /** Stores a blob whose bytes must have `digest`; a torn or forged one never appears in the store. */
+  async writeBlob(input: Readable, digest: string): Promise<void> {
+    await this.#blobs.write(input, digest);
+  }
+
+  /** Unpacks the layer in blob `digest`, checking that its content has `diffId` (a pull does it as each layer arrives). */
+  async unpack(digest: string, diffId: string): Promise<void> {
+    await this.#layers.ensure(this.#blobs.path(digest), diffId);
+  }
+
+  /** Runs `work` with the blobs and layers `digests` safe from pruning: while a pull stores what it has not recorded yet, or a push sends it. */
+  retain<T>(digests: string[], work: () => Promise<T>): Promise<T> {
+    return this.#pinned(digests, work);
+  }
+
+  /** Records an image whose config and layer blobs are all in the blob store (a registry pull), unpacking its layers. */
+  async addFromBlobs(image: { config: string; layers: string[]; tags: string[]; repoDigests: string[] }): Promise<LoadedImage> {
+    const stored = (digest: string) => ({ path: this.#blobs.path(digest), digest, size: 0 });
+    return this.#import({ config: stored(image.config), layers: image.layers.map(stored), tags: image.tags, repoDigests: image.repoDigests });
   }
 
   /** Writes the images `refs` name as one archive; a ref by name saves that tag, by id all tags. */

@@ -17,6 +17,8 @@ export interface EndpointSpec {
   mtu: number;
   /** The first network a container joins routes its default traffic. */
   defaultRoute: boolean;
+  /** The container end's MAC; by default Docker's, derived from the address (macFor). */
+  mac?: string;
 }
 
 export interface Endpoint {
@@ -41,7 +43,7 @@ export async function connectEndpoint(host: Rtnl, spec: EndpointSpec): Promise<E
   const inside = Rtnl.openIn(spec.netnsPath);
   try {
     const name = nextInterfaceName((await inside.links()).map((l) => l.name));
-    const mac = macFor(spec.address);
+    const mac = spec.mac ?? macFor(spec.address);
     const netnsFd = openSync(spec.netnsPath, "r");
     try {
       await host.createVeth(spec.hostName, spec.mtu, spec.bridgeIndex, { name, netnsFd, mac: Buffer.from(mac.replaceAll(":", ""), "hex") });

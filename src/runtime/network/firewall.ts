@@ -2,7 +2,7 @@
 //  - traffic within a network passes (br_netfilter sends bridged frames through the forward hook too);
 //  - networks are isolated from each other, and an internal network reaches nothing outside itself;
 //  - a container's outbound traffic is masqueraded unless its network is internal;
-//  - from outside, only replies (and, later, published ports) reach a network.
+//  - from outside, only replies and published ports (connections DNATed by ports-rules.ts) reach a network.
 // Each network's rules are three chains reached through verdict maps keyed by bridge name and subnet, so adding
 // or removing a network touches only its own elements and chains.
 //
@@ -99,7 +99,9 @@ export class Firewall {
       n.internal ? `add rule ${TABLE} ${from} drop` : `add rule ${TABLE} ${from} accept`,
       `add chain ${TABLE} ${to}`,
       `flush chain ${TABLE} ${to}`,
-      n.internal ? `add rule ${TABLE} ${to} drop` : `add rule ${TABLE} ${to} ct state established,related accept`,
+      ...(n.internal
+        ? [`add rule ${TABLE} ${to} drop`]
+        : [`add rule ${TABLE} ${to} ct state established,related accept`, `add rule ${TABLE} ${to} ct status dnat accept`]),
       `add rule ${TABLE} ${to} drop`,
       `add element ${TABLE} from_bridge { ${bridge} : jump ${from} }`,
       `add element ${TABLE} to_bridge { ${bridge} : jump ${to} }`,

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { conflict, invalid, notFound } from "../image/errors.js";
 import { parseCidr } from "./cidr.js";
 import { ensureBridge, removeBridge } from "./bridge.js";
+import { dnsEntry, dnsNetwork, type DnsServer } from "./dns.js";
 import type { Firewall, FirewalledNetwork } from "./firewall.js";
 import { connectEndpoint, disconnectEndpoint, macFor, vethName } from "./endpoint.js";
 import { hostRanges } from "./host-ranges.js";
@@ -41,6 +42,10 @@ export interface ConnectRequest {
   /** A static address (EndpointConfig.IPAMConfig.IPv4Address). */
   ipv4Address?: string;
   aliases?: string[];
+  /** Every name the endpoint answers to on this network (container name, short id, hostname, service, aliases). */
+  dnsNames?: string[];
+  /** EndpointConfig.MacAddress; Docker's 02:42 and the address otherwise. */
+  macAddress?: string;
 }
 
 /** What a container's NetworkSettings.Networks[name] shows. */
@@ -52,6 +57,7 @@ export interface EndpointSettings {
   IPPrefixLen: number;
   MacAddress: string;
   Aliases: string[];
+  DNSNames: string[];
 }
 
 export type NetworkEvent = "create" | "destroy" | "connect" | "disconnect";
@@ -67,6 +73,13 @@ export interface NetworkServiceOptions {
   events?: NetworkEvents;
   /** Isolation, masquerading and the FORWARD-drop workaround; without one, bridges get no rules at all. */
   firewall?: Firewall;
+  /**
+   * Turns on IPv4 forwarding (net.ipv4.ip_forward) in the namespace the bridges live in, before the first
+   * non-internal bridge: berthd's own namespace. In-process tests leave it out, so they never touch the host's.
+   */
+  enableForwarding?: () => Promise<void>;
+  /** Service-name DNS on each user network's gateway; without one, no network resolves names. */
+  dns?: DnsServer;
 }
 
 /** An operation Docker refuses with 403: on the predefined network. */
@@ -103,6 +116,8 @@ export class NetworkService {
     private readonly resolvConf: string,
     private readonly events: NetworkEvents,
     private readonly firewall: Firewall | undefined,
+    private readonly enableForwarding: (() => Promise<void>) | undefined,
+    private readonly dns: DnsServer | undefined,
   ) {}
 
   /** Loads the networks, repairs what a crash left half-done, and creates the default `bridge` network. */
@@ -114,6 +129,8 @@ export class NetworkService {
       options.resolvConf ?? "/etc/resolv.conf",
       options.events ?? (() => {}),
       options.firewall,
+      options.enableForwarding,
+      options.dns,
     );
     for (const record of await service.store.networks()) await service.recover(record);
     if (![...service.networks.values()].some((n) => n.Name === DEFAULT_NETWORK)) {
@@ -135,6 +152,9 @@ export class NetworkService {
       await this.store.removeEndpoint(record.Id, endpoint.ContainerID);
     }
     this.endpoints.set(record.Id, live);
+    // The resolver keeps nothing across a restart: it learns the network and its endpoints again here.
+    await this.serveDns(record);
+    for (const endpoint of live.values()) this.dns?.register(record.Id, dnsEntry(endpoint));
     // Addresses allocated by a connect that died before writing its endpoint, or of endpoints just dropped.
     await this.allocator(record).reconcile((owner) => live.has(owner));
   }
@@ -158,6 +178,7 @@ export class NetworkService {
     const { Subnet, Gateway } = record.IPAM.Config[0]!;
     const index = await ensureBridge(this.rtnl, { name: record.BridgeName, gateway: Gateway, prefixLength: parseCidr(Subnet)!.prefix, mtu: record.Mtu });
     await this.firewall?.addNetwork(firewalled(record));
+    if (!record.Internal) await this.enableForwarding?.();
     return index;
   }
 
@@ -165,6 +186,12 @@ export class NetworkService {
   private async bridgeIndex(record: NetworkRecord): Promise<number> {
     const link = await this.rtnl.link(record.BridgeName);
     return link?.kind === "bridge" ? link.index : this.makeBridge(record);
+  }
+
+  /** Starts the network's resolver on its gateway; the default `bridge` network has none (dnsNetwork). */
+  private async serveDns(record: NetworkRecord): Promise<void> {
+    const network = dnsNetwork(record);
+    if (network) await this.dns?.serve(network);
   }
 
   private allocator(record: NetworkRecord): AddressAllocator {
@@ -205,7 +232,9 @@ export class NetworkService {
     await this.store.saveNetwork(record);
     try {
       await this.makeBridge(record);
+      await this.serveDns(record);
     } catch (err) {
+      await this.dns?.unserve(record.Id);
       await this.firewall?.removeNetwork(firewalled(record)).catch(() => {});
       await removeBridge(this.rtnl, record.BridgeName).catch(() => {});
       await this.store.removeNetwork(record.Id);
@@ -213,7 +242,8 @@ export class NetworkService {
     }
     this.networks.set(record.Id, record);
     this.endpoints.set(record.Id, new Map());
-    this.events("create", record);
+    // As dockerd: the default network appears without an event.
+    if (!predefined) this.events("create", record);
     return record;
   }
 
@@ -273,12 +303,13 @@ export class NetworkService {
       if (record.Options[DEFAULT_BRIDGE_OPTION] === "true") throw new ForbiddenError(`${record.Name} is a pre-defined network and cannot be removed`);
       const connecting = [...this.connecting.keys()].some((key) => key.startsWith(`${record.Id}/`));
       if (this.endpointsOf(record.Id).length > 0 || connecting || inUse(record.Id)) {
-        throw conflict(`error while removing network: network ${record.Name} id ${record.Id} has active endpoints`);
+        throw new ForbiddenError(`error while removing network: network ${record.Name} id ${record.Id} has active endpoints`);
       }
       // Gone from lookups at once, so no connect can start on a network being dismantled.
       this.networks.delete(record.Id);
       try {
         // Kernel objects first, state last: a crash in between leaves a record that `open` rebuilds, never a stray bridge.
+        await this.dns?.unserve(record.Id);
         await this.firewall?.removeNetwork(firewalled(record));
         await removeBridge(this.rtnl, record.BridgeName);
         await this.store.removeNetwork(record.Id);
@@ -323,8 +354,9 @@ export class NetworkService {
       IPAddress: address,
       IPPrefixLen: allocator.prefixLength,
       Gateway,
-      MacAddress: macFor(address),
+      MacAddress: request.macAddress ?? macFor(address),
       Aliases: request.aliases ?? [],
+      DNSNames: request.dnsNames ?? [],
       HostInterface: vethName(endpointId),
       NetnsPath: request.netnsPath,
       DefaultRoute: defaultRoute,
@@ -334,7 +366,7 @@ export class NetworkService {
       const bridgeIndex = await this.bridgeIndex(record);
       const spec = {
         netnsPath: request.netnsPath, bridgeIndex, hostName: endpoint.HostInterface, address, prefixLength: endpoint.IPPrefixLen,
-        gateway: Gateway, mtu: record.Mtu, defaultRoute,
+        gateway: Gateway, mtu: record.Mtu, defaultRoute, mac: endpoint.MacAddress,
       };
       await this.inNamespaceOrder(request.netnsPath, () => connectEndpoint(this.rtnl, spec));
     } catch (err) {
@@ -342,6 +374,8 @@ export class NetworkService {
       await allocator.release(address, request.containerId);
       throw err;
     }
+    // The endpoint's DNSNames answer on this network from here on.
+    this.dns?.register(record.Id, dnsEntry(endpoint));
     endpoints.set(request.containerId, endpoint);
     this.events("connect", record, { container: request.containerId });
     return settings(endpoint);
@@ -371,6 +405,7 @@ export class NetworkService {
     if (!endpoint) throw notFound(`container ${containerId} is not connected to network ${record.Name}`);
     // Out of the table first, so that a second disconnect racing this one finds nothing to do.
     endpoints.delete(containerId);
+    this.dns?.unregister(record.Id, containerId);
     try {
       // Kernel object first, state last (see the top of this file).
       await disconnectEndpoint(this.rtnl, endpoint.HostInterface);
@@ -378,6 +413,7 @@ export class NetworkService {
       await this.allocator(record).release(endpoint.IPAddress, containerId);
     } catch (err) {
       endpoints.set(containerId, endpoint);
+      this.dns?.register(record.Id, dnsEntry(endpoint));
       throw err;
     }
     this.events("disconnect", record, { container: containerId });
@@ -393,11 +429,16 @@ export class NetworkService {
     return found;
   }
 
-  /** Disconnects the container from every network (it is being removed). */
+  /** Disconnects the container from every network (it ended, or is being removed). */
   async disconnectAll(containerId: string): Promise<void> {
     for (const [networkId, byContainer] of this.endpoints) {
       if (byContainer.has(containerId)) await this.disconnect(networkId, containerId);
     }
+  }
+
+  /** Ids of the containers that have an endpoint: at start, berthd drops those of containers not running. */
+  containersWithEndpoints(): string[] {
+    return [...new Set([...this.endpoints.values()].flatMap((byContainer) => [...byContainer.keys()]))];
   }
 }
 
@@ -410,6 +451,7 @@ export function settings(endpoint: EndpointRecord): EndpointSettings {
     IPPrefixLen: endpoint.IPPrefixLen,
     MacAddress: endpoint.MacAddress,
     Aliases: endpoint.Aliases,
+    DNSNames: endpoint.DNSNames,
   };
 }
 

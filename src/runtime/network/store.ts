@@ -2,7 +2,7 @@
 //   <root>/network/networks/<id>.json
 //   <root>/network/endpoints/<network id>/<container id>.json
 //   <root>/network/ipam/<network id>/            (see ipam.ts)
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../state/atomic.js";
 import { conflict, notFound } from "../image/errors.js";
@@ -36,6 +36,8 @@ export interface EndpointRecord {
   Gateway: string;
   MacAddress: string;
   Aliases: string[];
+  /** The names the endpoint answers to in the network's DNS. */
+  DNSNames: string[];
   /** The veth's host end; deleting it deletes the pair. */
   HostInterface: string;
   NetnsPath: string;
@@ -71,14 +73,22 @@ export class NetworkStore {
     await rm(join(this.networksDir, `${id}.json`), { force: true });
   }
 
+  /** A record a power loss left torn is dropped: its veth and namespace did not survive the reboot either. */
   async endpoints(networkId: string): Promise<EndpointRecord[]> {
-    return readRecords<EndpointRecord>(join(this.endpointsDir, networkId));
+    return readRecords<EndpointRecord>(join(this.endpointsDir, networkId), true);
   }
 
+  /**
+   * Written through a temp file and a rename, but without fsync (it would double a connect's time): an endpoint
+   * describes kernel objects that a power loss takes too, and a berthd crash leaves the page cache intact.
+   */
   async saveEndpoint(record: EndpointRecord): Promise<void> {
     const dir = join(this.endpointsDir, record.NetworkID);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(join(dir, `${record.ContainerID}.json`), JSON.stringify(record, null, 2) + "\n", 0o600);
+    const path = join(dir, `${record.ContainerID}.json`);
+    const temp = join(dir, `.${record.ContainerID}.json.tmp`);
+    await writeFile(temp, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
+    await rename(temp, path);
   }
 
   async removeEndpoint(networkId: string, containerId: string): Promise<void> {
@@ -86,7 +96,8 @@ export class NetworkStore {
   }
 }
 
-async function readRecords<T>(dir: string): Promise<T[]> {
+/** `dropTorn`: a file that does not parse is deleted and skipped instead of failing the read. */
+async function readRecords<T>(dir: string, dropTorn = false): Promise<T[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -96,7 +107,17 @@ async function readRecords<T>(dir: string): Promise<T[]> {
   }
   // Temp files of an interrupted atomic write start with a dot and are skipped.
   const files = names.filter((n) => n.endsWith(".json") && !n.startsWith("."));
-  return Promise.all(files.map(async (n) => JSON.parse(await readFile(join(dir, n), "utf8")) as T));
+  const records: T[] = [];
+  for (const n of files) {
+    const text = await readFile(join(dir, n), "utf8");
+    try {
+      records.push(JSON.parse(text) as T);
+    } catch (err) {
+      if (!dropTorn) throw err;
+      await rm(join(dir, n), { force: true });
+    }
+  }
+  return records;
 }
 
 /** Docker's lookup order: full id, then exact name, then a unique id prefix. */

@@ -2,12 +2,13 @@
 //   createMounts  at container create: named volumes created when missing, anonymous ones made and named,
 //                 Mounts' bind sources checked. The result is what the container record keeps.
 //   startMounts   at every start: bind sources created (Binds) or checked (Mounts), volumes filled from the
-//                 image when empty (copy-up), and the ordered list of binds and tmpfs for berth-monitor.
+//                 image when empty (copy-up), and the list of binds and tmpfs for berth-monitor, in mount
+//                 order (so that a bind below a tmpfs, or a tmpfs below a bind, is mounted after its parent).
 // inspectMounts gives the record's mounts in the shape of Docker's container inspect `Mounts`.
-import { lstatSync, mkdirSync } from "node:fs";
+import { lstatSync, mkdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { invalid } from "../image/errors.js";
-import type { BindMount, TmpfsMount } from "../native.js";
+import type { SpecMount } from "../native.js";
 import { copyUp } from "./copy-up.js";
 import { checkDevice } from "./local-driver.js";
 import type { BindPlan, PlannedMount, TmpfsPlan, VolumePlan } from "./mounts.js";
@@ -17,7 +18,7 @@ import type { Volume, VolumeStore } from "./store.js";
 export type ContainerMount = BindPlan | TmpfsPlan | (VolumePlan & { name: string });
 
 /** One mount for berth-monitor, in mount order. */
-export type RuntimeMount = ({ kind: "bind"; source: string } | { kind: "tmpfs" }) & { target: string; options: string[] };
+export type RuntimeMount = SpecMount & { options: string[] };
 
 /** One entry of container inspect's `Mounts`. */
 export interface MountPoint {
@@ -34,11 +35,14 @@ export interface MountPoint {
 /**
  * Creates the volumes `plan` names (if missing) and its anonymous volumes; `onCreated` hears of each new
  * one. On failure the anonymous volumes made so far are removed again (no one else knows their names).
+ * Anonymous volumes record `containerId` until the store hears that the container exists (`store.created`),
+ * so that a crash before that leaves nothing behind after the next start.
  */
 export async function createMounts(
   plan: readonly PlannedMount[],
   store: VolumeStore,
   onCreated: (volume: Volume) => void = () => {},
+  containerId?: string,
 ): Promise<ContainerMount[]> {
   for (const mount of plan) if (mount.type === "bind" && !mount.createSource) checkBindSource(mount);
   const created: Volume[] = [];
@@ -50,7 +54,8 @@ export async function createMounts(
         continue;
       }
       const request = { Name: mount.name, Driver: mount.driver, DriverOpts: mount.driverOptions, Labels: mount.labels };
-      const result = await store.create(request, { anonymous: mount.name === undefined });
+      const anonymous = mount.name === undefined;
+      const result = await store.create(request, { anonymous, ...(anonymous && containerId !== undefined && { createdFor: containerId }) });
       if (result.created) created.push(result.volume);
       mounts.push({ ...mount, name: result.volume.Name });
     }
@@ -94,16 +99,20 @@ async function volumeMount(mount: VolumePlan & { name: string }, volume: Volume,
   // A host directory bound read-only is not berth's to write, not even to fill it from the image.
   const writable = backing.kind === "directory" || !backing.readOnly;
   if (writable && !mount.noCopy && mount.subpath === "") await copyUp(lowerDirs, mount.target, volume.Mountpoint);
-  const source = mount.subpath === "" ? volume.Mountpoint : subpathSource(volume, mount.subpath);
+  if (mount.subpath !== "") checkSubpath(volume, mount.subpath);
   const readOnly = mount.readOnly || (backing.kind === "bind" && backing.readOnly);
-  return { kind: "bind", source, target: mount.target, options: bindOptions(readOnly, "rprivate") };
+  // The volume's own path is resolved here, once (a bind volume's device as Docker resolves it); below it,
+  // nofollow makes the monitor refuse any symlink, so one a container slips into the subpath after the check
+  // above cannot point the mount elsewhere.
+  const source = join(realpathSync(volume.Mountpoint), mount.subpath);
+  return { kind: "bind", source, target: mount.target, options: [...bindOptions(readOnly, "rprivate"), "nofollow"] };
 }
 
 /**
- * The host path of a volume's subpath. It must exist, and no part of it may be a symlink: a container that
- * can write the volume could otherwise point the mount anywhere on the host.
+ * A volume's subpath must exist, and no part of it may be a symlink: a container that can write the volume
+ * could otherwise point the mount anywhere on the host.
  */
-function subpathSource(volume: Volume, subpath: string): string {
+function checkSubpath(volume: Volume, subpath: string): void {
   let path = volume.Mountpoint;
   for (const part of subpath.split("/").filter((p) => p !== "" && p !== ".")) {
     path = join(path, part);
@@ -113,7 +122,6 @@ function subpathSource(volume: Volume, subpath: string): string {
       throw invalid(`invalid mount config for type "volume": subpath "${subpath}" of volume "${volume.Name}" passes through a symlink; give the real path`);
     }
   }
-  return path;
 }
 
 function checkBindSource(mount: BindPlan): void {
@@ -124,22 +132,6 @@ function checkBindSource(mount: BindPlan): void {
 
 function bindOptions(readOnly: boolean, propagation: string): string[] {
   return [...(readOnly ? ["ro"] : []), propagation];
-}
-
-/**
- * berth-monitor's spec takes binds and tmpfs as two lists and mounts all binds first, so a bind below a
- * tmpfs would end up hidden under it: refused with a clear error instead.
- */
-export function monitorMounts(mounts: readonly RuntimeMount[]): { binds: BindMount[]; tmpfs: TmpfsMount[] } {
-  const tmpfsTargets = mounts.filter((m) => m.kind === "tmpfs").map((m) => m.target);
-  for (const m of mounts) {
-    const cover = m.kind === "bind" && tmpfsTargets.find((t) => m.target.startsWith(`${t}/`));
-    if (cover) throw invalid(`cannot mount ${m.target} inside the tmpfs at ${cover}: berth mounts tmpfs after binds; move one of them`);
-  }
-  return {
-    binds: mounts.flatMap((m) => (m.kind === "bind" ? [{ source: m.source, target: m.target, options: m.options }] : [])),
-    tmpfs: mounts.flatMap((m) => (m.kind === "tmpfs" ? [{ target: m.target, options: m.options }] : [])),
-  };
 }
 
 /** Container inspect's `Mounts`: Docker's MountPoint for each of a container's mounts. */

@@ -3,7 +3,10 @@
 //   <name>/_data/        the data of a plain local volume (empty and unused for bind and tmpfs volumes)
 //   .creating-<random>/  a volume being created; renamed to <name> in one step
 //   .removing-<random>/  a volume being removed: renamed away first, so it disappears in one step
-// Leftover .creating-/.removing- directories of a crash are deleted at open. Nothing else ever deletes data.
+// Leftover .creating-/.removing- directories of a crash are deleted at open. An anonymous volume made for a
+// container being created records that container (`CreatedFor`) until the container exists; one whose
+// container never came to exist (a crash in between) is removed by `finishCreations` at the next start —
+// no one else knows its name. Nothing else ever deletes data.
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -28,6 +31,8 @@ interface VolumeRecord {
   Labels: Record<string, string>;
   /** The DriverOpts it was created with. */
   Options: Record<string, string>;
+  /** An anonymous volume's container while that is being created (berth's own; not in the API). */
+  CreatedFor?: string;
 }
 
 export interface Volume extends Readonly<VolumeRecord> {
@@ -97,7 +102,7 @@ export class VolumeStore {
    * Docker's create: a new volume, or the existing one of that name (its options and labels unchanged).
    * An empty name gets a random 64-hex one. `created` tells whether it is new.
    */
-  async create(request: CreateRequest, options: { anonymous?: boolean } = {}): Promise<{ volume: Volume; created: boolean }> {
+  async create(request: CreateRequest, options: { anonymous?: boolean; createdFor?: string } = {}): Promise<{ volume: Volume; created: boolean }> {
     const driver = request.Driver || "local";
     if (driver !== "local") throw notFound(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     const name = request.Name || randomBytes(32).toString("hex");
@@ -113,6 +118,7 @@ export class VolumeStore {
         CreatedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
         Labels: { ...request.Labels, ...(options.anonymous && { [ANONYMOUS_LABEL]: "" }) },
         Options: driverOptions,
+        ...(options.createdFor !== undefined && { CreatedFor: options.createdFor }),
       };
       const staging = join(this.#root, `${CREATING}${randomBytes(8).toString("hex")}`);
       try {
@@ -179,6 +185,7 @@ export class VolumeStore {
       let reclaimed = 0;
       for (const volume of this.#volumes.values()) {
         if (!options.all && !volume.anonymous) continue;
+        if (volume.CreatedFor !== undefined) continue; // its container is being created and will use it
         if (!(options.label ?? []).every((wanted) => hasLabel(volume.Labels, wanted))) continue;
         if ((options.labelNot ?? []).some((unwanted) => hasLabel(volume.Labels, unwanted))) continue;
         if (this.#options.inUse(volume.Name).length > 0) continue;
@@ -188,6 +195,46 @@ export class VolumeStore {
       }
       return { VolumesDeleted: deleted, SpaceReclaimed: reclaimed };
     });
+  }
+
+  /** The container `containerId` now exists: its anonymous volumes `names` stop recording it. */
+  async created(containerId: string, names: readonly string[]): Promise<void> {
+    return this.#serial(async () => {
+      for (const name of names) {
+        const volume = this.#volumes.get(name);
+        if (volume?.CreatedFor === containerId) await this.#rewrite(volume, { CreatedFor: undefined });
+      }
+    });
+  }
+
+  /**
+   * At start-up, once the containers are known: an anonymous volume still recording the container it was
+   * made for is removed when that container does not exist and no container uses the volume (a crash
+   * during the container's creation left it), else it just stops recording it. Returns the removed names.
+   */
+  async finishCreations(containerExists: (id: string) => boolean, users: (name: string) => string[]): Promise<string[]> {
+    return this.#serial(async () => {
+      const removed: string[] = [];
+      for (const volume of [...this.#volumes.values()]) {
+        if (volume.CreatedFor === undefined) continue;
+        if (containerExists(volume.CreatedFor) || users(volume.Name).length > 0) {
+          await this.#rewrite(volume, { CreatedFor: undefined });
+        } else {
+          log("info", `anonymous volume ${volume.Name} is removed: its container ${volume.CreatedFor} was never created (berthd stopped meanwhile)`);
+          await this.#delete(volume);
+          removed.push(volume.Name);
+        }
+      }
+      return removed;
+    });
+  }
+
+  /** Writes the record with `changes` (an undefined value drops the key) and updates the volume. */
+  async #rewrite(volume: Volume, changes: Partial<VolumeRecord>): Promise<void> {
+    const record: VolumeRecord = { Name: volume.Name, Driver: volume.Driver, CreatedAt: volume.CreatedAt, Labels: volume.Labels, Options: volume.Options, ...changes };
+    if (record.CreatedFor === undefined) delete record.CreatedFor;
+    await writeFileAtomic(join(this.#root, volume.Name, RECORD_FILE), JSON.stringify(record, null, 2) + "\n", 0o600);
+    this.#volumes.set(volume.Name, this.#toVolume(record));
   }
 
   async #delete(volume: Volume): Promise<void> {

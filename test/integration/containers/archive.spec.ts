@@ -1,6 +1,6 @@
 // PUT /containers/{id}/archive before start (as compose copies secrets): files land in the container,
 // symlinks resolve inside its root, nothing is written outside it; HEAD and GET read a stopped container
-// back; a running container is refused with 501.
+// back; noOverwriteDirNonDir. Running containers: archive-running.spec.ts.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { request } from "node:http";
@@ -66,14 +66,26 @@ describe("containers: copying files in with PUT archive (integration, root)", fu
     await container.remove();
   });
 
-  it("refuses a running container with 501 and a message that says what works", async () => {
-    const container = await docker.createContainer({ Image: BUSYBOX, Cmd: ["sleep", "60"] });
-    await container.start();
+  it("honours noOverwriteDirNonDir before start, and otherwise replaces a directory of the image with a file and back", async () => {
+    const container = await docker.createContainer({ Image: BUSYBOX, Cmd: ["sh", "-c", "cat /home; [ -d /etc/passwd ] && echo dir; ls /bin | wc -l"] });
+    const fileOverDir = await makeTar([{ name: "home", content: "a file now\n" }]);
+    const dirOverFile = await makeTar([{ name: "passwd/", type: "directory" }]);
     await assert.rejects(
-      container.putArchive(await makeTar([{ name: "f", content: "x" }]), { path: "/tmp" }),
-      (err: { statusCode: number; message: string }) => err.statusCode === 501 && /copy before start or after stop/.test(err.message),
+      container.putArchive(fileOverDir, { path: "/", noOverwriteDirNonDir: true }),
+      (err: { statusCode: number; message: string }) => err.statusCode === 409 && /cannot overwrite directory "\/home" with non-directory/.test(err.message),
     );
-    await assert.rejects(container.getArchive({ path: "/etc" }), (err: { statusCode: number }) => err.statusCode === 501);
-    await container.remove({ force: true });
+    await assert.rejects(
+      container.putArchive(dirOverFile, { path: "/etc", noOverwriteDirNonDir: true }),
+      (err: { statusCode: number; message: string }) => err.statusCode === 409 && /cannot overwrite non-directory "\/etc\/passwd" with directory/.test(err.message),
+    );
+    await container.putArchive(fileOverDir, { path: "/" });
+    await container.putArchive(dirOverFile, { path: "/etc" });
+    await container.start();
+    assert.equal((await container.wait()).StatusCode, 0);
+    const { stdout } = await demux(docker, (await container.logs({ stdout: true, follow: true })) as unknown as NodeJS.ReadableStream);
+    const [home, dir, applets] = stdout.split("\n");
+    assert.deepEqual([home, dir], ["a file now", "dir"]);
+    assert.ok(Number(applets) > 100, "the image's other directories are untouched");
+    await container.remove();
   });
 });

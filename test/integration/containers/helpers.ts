@@ -1,5 +1,6 @@
-// Shared by the container tests: an isolated berthd with a busybox image loaded, and the checks that a
-// test left no container, monitor, cgroup or mount behind.
+// Shared by the container tests: an isolated berthd (in its own throwaway host network namespace, see
+// ../engine/in-test-host.sh) with a busybox image loaded, and the checks that a test left no container, monitor,
+// cgroup, mount or namespace behind.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
@@ -8,7 +9,7 @@ import { Readable, Writable } from "node:stream";
 import Docker from "dockerode";
 import { cgroupGroup } from "../../../src/engine/daemon.js";
 import { monitorPath } from "../../../src/runtime/native.js";
-import { removeRoot, startBerthd, tempRoot, type Berthd } from "../engine/berthd.js";
+import { inTestHost, removeRoot, startBerthd, tempRoot, testHostNetns, type Berthd } from "../engine/berthd.js";
 import { dockerSaveArchive, makeImage, makeTar, type TarItem } from "../image/tars.js";
 
 export const BUSYBOX = "busybox:latest";
@@ -105,13 +106,15 @@ export async function stopEngine(engine: Engine): Promise<void> {
     assert.fail(`berthd died during the tests:\n${daemon.log()}`);
   }
   for (const c of await docker.listContainers({ all: true })) await docker.getContainer(c.Id).remove({ force: true });
+  assert.equal(inTestHost(root, "ip", "-o", "link", "show", "type", "veth"), "", "every container's endpoints went with it");
   daemon.child.kill("SIGTERM");
   assert.equal(await daemon.exited, 0, daemon.log());
   assert.deepEqual(monitorsUnder(root), [], "no monitor is left running");
   assert.deepEqual(cgroupDirs(cgroupGroup(root)), [], "no cgroup is left, not even the daemon's (empty) group");
-  assert.deepEqual(readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(root)), [], "no mount is left");
+  assert.deepEqual(readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`${root}/`)), [], "no mount is left");
   removeRoot(root);
   assert.equal(existsSync(root), false);
+  assert.equal(existsSync(testHostNetns(root)), false, "the daemon's test host namespace is gone");
 }
 
 /** A writable that hands each chunk to `append`. */

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import { inTestHost } from "../engine/berthd.js";
 import { BUSYBOX, demux, useEngine } from "./helpers.js";
 
 const DOCKER_DEFAULT_CAP_MASK = "00000000a80425fb";
@@ -12,7 +13,8 @@ const DOCKER_DEFAULT_CAP_MASK = "00000000a80425fb";
 describe("containers: isolation seen from inside (integration, root)", function () {
   this.timeout(60_000);
   let docker: Docker;
-  useEngine((started) => (docker = started.docker));
+  let root: string;
+  useEngine((started) => ({ docker, root } = started));
 
   /** Runs `script` to its end and returns its exit code, stdout and inspect's State. */
   async function run(script: string, options: Docker.ContainerCreateOptions = {}) {
@@ -26,13 +28,14 @@ describe("containers: isolation seen from inside (integration, root)", function 
     return { code: StatusCode, stdout, stderr, state: State };
   }
 
-  it("sees only its own processes, only loopback, its own hostname and hosts entry", async () => {
-    const { stdout } = await run('echo "$(ls -d /proc/[0-9]* | wc -l) $(ls /sys/class/net | tr "\\n" " ")$(hostname) $(grep -c "$(hostname)" /etc/hosts)"', {
-      Hostname: "inside",
-    });
+  it("sees only its own processes, only its own interfaces, its own hostname and hosts entry", async () => {
+    const script = 'echo "$(ls -d /proc/[0-9]* | wc -l) $(ls /sys/class/net | tr "\\n" " ")$(hostname) $(grep -c "$(hostname)" /etc/hosts)"';
+    const { stdout } = await run(script, { Hostname: "inside" });
     const [procs, ...rest] = stdout.trim().split(" ");
     assert.ok(Number(procs) <= 4, `sees ${procs} processes`);
-    assert.deepEqual(rest, ["lo", "inside", "1"]);
+    assert.deepEqual(rest, ["eth0", "lo", "inside", "1"], "its endpoint on the default bridge and loopback");
+    const none = await run(script, { Hostname: "alone", HostConfig: { NetworkMode: "none" } });
+    assert.deepEqual(none.stdout.trim().split(" ").slice(1), ["lo", "alone", "1"], "NetworkMode none: loopback only");
   });
 
   it("has Docker's default capabilities, changed by CapAdd/CapDrop; no_new_privs from SecurityOpt", async () => {
@@ -70,7 +73,10 @@ describe("containers: isolation seen from inside (integration, root)", function 
 
   it("shares the host's network only with NetworkMode host", async () => {
     const { stdout } = await run("ls /sys/class/net | tr '\\n' ' '", { HostConfig: { NetworkMode: "host" } });
-    assert.deepEqual(stdout.trim().split(" ").sort(), readdirSync("/sys/class/net").sort());
+    // berthd's host is its test host namespace (../engine/in-test-host.sh): lo and the default bridge.
+    const hostLinks = inTestHost(root, "ip", "-o", "link").split("\n").filter(Boolean).map((line) => line.split(": ")[1]!.replace(/@.*/, ""));
+    assert.deepEqual(stdout.trim().split(" ").sort(), hostLinks.sort());
+    assert.ok(hostLinks.some((name) => name.startsWith("br-")));
   });
 
   it("joins another container's network namespace with NetworkMode container:<name>", async () => {

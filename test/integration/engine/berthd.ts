@@ -1,13 +1,37 @@
-// Test helper: an isolated berthd (its own root and socket in a temp dir) as a child process of the test.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+// Test helper: an isolated berthd (its own root and socket in a temp dir) as a child process of the test,
+// inside a throwaway network namespace of its own (in-test-host.sh), so its networks never touch the real host.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { localSocket } from "../../../src/engine/config.js";
 
 const RUN_DAEMON = resolve(import.meta.dirname, "run-daemon.ts");
-/** `berth daemon` from the sources; the environment's BERTH_ROOT picks the root. */
-export const DAEMON_COMMAND = [process.execPath, "--import", "tsx", RUN_DAEMON] as const;
+/** Prefix for a command that must run in the test host namespace of the root in its environment's BERTH_ROOT. */
+export const IN_TEST_HOST = resolve(import.meta.dirname, "in-test-host.sh");
+/** `berth daemon` from the sources, in its test host namespace; the environment's BERTH_ROOT picks the root. */
+export const DAEMON_COMMAND = [IN_TEST_HOST, process.execPath, "--import", "tsx", RUN_DAEMON] as const;
+
+/** The file binding the network namespace that a test daemon on `root` takes for the host (see in-test-host.sh). */
+export function testHostNetns(root: string): string {
+  return `${root.replace(/\/$/, "")}.netns`;
+}
+
+/** statfs f_type of a namespace file (NSFS_MAGIC): the bind mount is in place. */
+const NSFS_MAGIC = 0x6e736673;
+
+/** Unbinds and deletes the test host namespace of `root`, with every bridge, veth and nft rule in it. */
+export function removeTestHostNetns(root: string): void {
+  const file = testHostNetns(root);
+  if (!existsSync(file)) return;
+  if (statfsSync(file).type === NSFS_MAGIC) execFileSync("umount", ["--lazy", file]);
+  rmSync(file, { force: true });
+}
+
+/** Runs a command inside the test host namespace of `root` (e.g. to reach its loopback or its bridges). */
+export function inTestHost(root: string, ...command: string[]): string {
+  return execFileSync("nsenter", [`--net=${testHostNetns(root)}`, "--", ...command], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
 
 export function tempRoot(): string {
   return mkdtempSync(join(tmpdir(), "berthd-test-"));
@@ -61,6 +85,16 @@ export async function waitGone(pid: number, timeoutMs = 10_000): Promise<void> {
   }
 }
 
+/**
+ * Removes the root and its test host namespace. Namespace files a killed daemon left bound under the root
+ * (its containers') are unbound first: rm cannot delete a mount point.
+ */
 export function removeRoot(root: string): void {
+  for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+    const mountPoint = line.split(" ")[4];
+    const fsType = line.split(" - ")[1]?.split(" ")[0];
+    if (fsType === "nsfs" && mountPoint?.startsWith(`${root}/`)) execFileSync("umount", ["--lazy", mountPoint]);
+  }
+  removeTestHostNetns(root);
   rmSync(root, { recursive: true, force: true });
 }

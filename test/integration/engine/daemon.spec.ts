@@ -5,7 +5,7 @@ import { request } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import Docker from "dockerode";
 import { pidFile } from "../../../src/engine/config.js";
-import { alive, removeRoot, startBerthd, tempRoot, type Berthd } from "./berthd.js";
+import { alive, inTestHost, removeRoot, startBerthd, tempRoot, type Berthd } from "./berthd.js";
 
 interface Reply {
   status: number;
@@ -186,7 +186,9 @@ describe("berthd TCP listener (integration)", function () {
     const port = await freePort();
     const daemon = await startBerthd(root, ["--host", `tcp://127.0.0.1:${port}`]);
     try {
-      const info = await new Docker({ protocol: "http", host: "127.0.0.1", port }).info();
+      // The daemon's loopback is its test host namespace's (in-test-host.sh): the client runs there too.
+      const fetchInfo = `fetch("http://127.0.0.1:${port}/info").then((r) => r.text()).then((t) => process.stdout.write(t))`;
+      const info = JSON.parse(inTestHost(root, process.execPath, "-e", fetchInfo)) as { Warnings: string[] };
       assert.deepEqual(info.Warnings, [
         `WARNING: API is accessible on tcp://127.0.0.1:${port} without encryption; any local user can reach it and act as root`,
       ]);

@@ -10,6 +10,14 @@ import { createNetns, removeNetns } from "../../../src/runtime/network/netns.js"
 
 const sh = (command: string, ...args: string[]) => execFileSync(command, args, { encoding: "utf8", stdio: "pipe" });
 
+/** The host's named network namespaces, without other test processes' sandboxes (tests run side by side). */
+function hostNetnsNames(): string {
+  return sh("ip", "netns", "list").split("\n").filter((line) => {
+    const owner = /^berth-test-(\d+)-/.exec(line)?.[1];
+    return owner === undefined || Number(owner) === process.pid;
+  }).join("\n");
+}
+
 /** The host's links without the counters that change on their own. */
 function hostLinks(): string {
   return sh("ip", "-o", "link").split("\n").map((l) => l.replace(/\\.*$/, "")).join("\n");
@@ -42,7 +50,7 @@ function hostRuleset(): string {
 export function openSandbox(): Sandbox {
   const linksBefore = hostLinks();
   const rulesetBefore = hostRuleset();
-  const netnsBefore = sh("ip", "netns", "list");
+  const netnsBefore = hostNetnsNames();
   const name = `berth-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
   sh("ip", "netns", "add", name);
   const host = Rtnl.openIn(`/run/netns/${name}`);
@@ -66,7 +74,7 @@ export function openSandbox(): Sandbox {
       // Any other mount under dir is a leak of the code under test.
       assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(dir), `mounts left under ${dir}`);
       rmSync(dir, { recursive: true, force: true });
-      assert.equal(sh("ip", "netns", "list"), netnsBefore, "the host's network namespaces changed");
+      assert.equal(hostNetnsNames(), netnsBefore, "the host's network namespaces changed");
       assert.equal(hostLinks(), linksBefore, "the host's links changed");
       assert.equal(hostRuleset(), rulesetBefore, "the host's nftables ruleset changed");
     },

@@ -2,16 +2,23 @@
 // a busybox layer under a small image layer. Data outlives containers, copy-up happens once, ro and tmpfs
 // sizes are enforced by the kernel, and image symlinks cannot send a mount onto the host.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { unpackLayer } from "../../../src/runtime/image/unpack.js";
 import { encodeContainerSpec, readExitRecord, startMonitor, waitPid } from "../../../src/runtime/native.js";
 import { planMounts, type MountSources } from "../../../src/runtime/volume/mounts.js";
-import { createMounts, monitorMounts, startMounts, volumeNames, type ContainerMount } from "../../../src/runtime/volume/setup.js";
+import { createMounts, startMounts, volumeNames, type ContainerMount } from "../../../src/runtime/volume/setup.js";
 import { VolumeStore } from "../../../src/runtime/volume/store.js";
 import { makeBusyboxRootfs, type BusyboxRootfs } from "../fixtures/busybox-rootfs.js";
 import { makeTar, mountsUnder, tempDir } from "../image/tars.js";
+
+/** The filesystem type of the mount holding `path`, as /proc/mounts names it (what a bind of a directory there shows). */
+function fsTypeOf(path: string): string {
+  const mounts = readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")).filter((f) => f.length > 2);
+  const holding = mounts.filter(([, at]) => path === at || path.startsWith(at === "/" ? "/" : `${at}/`)).sort((a, b) => b[1]!.length - a[1]!.length);
+  return holding[0]![2]!;
+}
 
 describe("container mounts (integration, real containers)", function () {
   this.timeout(20_000);
@@ -59,11 +66,11 @@ describe("container mounts (integration, real containers)", function () {
     const mounts = await createMounts(planMounts(sources), store);
     containers.set(id, mounts);
     const lower = [image, busybox.dir];
-    const { binds, tmpfs } = monitorMounts(await startMounts(mounts, store, lower));
+    const runtimeMounts = await startMounts(mounts, store, lower);
     const state = join(dir, "state");
     writeFileSync(join(state, "spec"), encodeContainerSpec({
       argv: ["sh", "-c", script], env: ["PATH=/bin"], lower,
-      upper: join(dir, "upper"), work: join(dir, "work"), rootfs: join(dir, "rootfs"), binds, tmpfs,
+      upper: join(dir, "upper"), work: join(dir, "work"), rootfs: join(dir, "rootfs"), mounts: runtimeMounts,
     }));
     const started = await startMonitor(state);
     monitors.push(started.monitorPid);
@@ -148,5 +155,52 @@ describe("container mounts (integration, real containers)", function () {
       assert.ok(existsSync(join(upper, name)), `the missing target ${name} is created in the container's upper layer`);
     }
     assert.equal(existsSync(join(image, "pwned-a")), false, "the image layer is untouched");
+  });
+
+  it("mounts in one parent-first order: a volume and a bind below tmpfs mounts, a tmpfs below a bind", async () => {
+    const host = join(base.path, "bind-src");
+    mkdirSync(join(host, "inner"), { recursive: true });
+    writeFileSync(join(host, "file"), "host\n");
+    const { out, exitCode } = await run(
+      "c1",
+      { Tmpfs: { "/run": "", "/srv": "" }, Binds: ["runsub:/run/sub", `${host}:/srv/host`], Mounts: [{ Type: "tmpfs", Target: "/srv/host/inner" }] },
+      // /proc/mounts lists mounts in the order they were made.
+      "echo v > /run/sub/v; cat /srv/host/file; grep -E ' /(run|srv)' /proc/mounts | cut -d' ' -f2,3",
+    );
+    assert.equal(exitCode, 0, out);
+    assert.equal(out, "host\n/run tmpfs\n/srv tmpfs\n/run/sub ext4\n/srv/host ext4\n/srv/host/inner tmpfs\n".replace(/ext4/g, fsTypeOf(base.path)));
+    assert.equal(readFileSync(join(store.get("runsub").Mountpoint, "v"), "utf8"), "v\n", "the write below the tmpfs reached the volume");
+    assert.deepEqual(readdirSync(join(host, "inner")), [], "the tmpfs below the bind hid the host's directory, not wrote into it");
+  });
+
+  it("binds what a symlinked bind source points at (as Docker), but never through a symlink in a volume's path", async () => {
+    const real = join(base.path, "real");
+    mkdirSync(real);
+    writeFileSync(join(real, "marker"), "through the link\n");
+    symlinkSync(real, join(base.path, "link"));
+    const { out } = await run("c1", { Binds: [`${join(base.path, "link")}:/linked:ro`] }, "cat /linked/marker");
+    assert.equal(out, "through the link\n");
+
+    // A volume's subpath that a container turned into a symlink after berthd checked it: the monitor's nofollow
+    // open refuses it (here the swap is simulated by handing the monitor such a path directly).
+    await store.create({ Name: "swapped" });
+    const volumeDir = store.get("swapped").Mountpoint;
+    mkdirSync(join(volumeDir, "real-sub"));
+    writeFileSync(join(volumeDir, "real-sub", "f"), "in the subpath\n");
+    const viaSubpath = await run("c3", { Mounts: [{ Type: "volume", Source: "swapped", Target: "/d", VolumeOptions: { Subpath: "real-sub" } }] }, "cat /d/f");
+    assert.equal(viaSubpath.out, "in the subpath\n", "a subpath without symlinks mounts (nofollow)");
+    symlinkSync("/etc", join(volumeDir, "sub"));
+    const dir = join(base.path, "c2");
+    for (const sub of ["upper", "work", "rootfs", "state"]) mkdirSync(join(dir, sub), { recursive: true });
+    const state = join(dir, "state");
+    writeFileSync(join(state, "spec"), encodeContainerSpec({
+      argv: ["true"], env: ["PATH=/bin"], lower: [image, busybox.dir], upper: join(dir, "upper"), work: join(dir, "work"), rootfs: join(dir, "rootfs"),
+      mounts: [{ kind: "bind", source: join(realpathSync(volumeDir), "sub"), target: "/data", options: ["rprivate", "nofollow"] }],
+    }));
+    await assert.rejects(startMonitor(state), /bind mount .*\/sub on \/data: Too many levels of symbolic links/);
+    await assert.rejects(
+      startMounts(await createMounts(planMounts({ Mounts: [{ Type: "volume", Source: "swapped", Target: "/d", VolumeOptions: { Subpath: "sub" } }] }), store), store, []),
+      { message: 'invalid mount config for type "volume": subpath "sub" of volume "swapped" passes through a symlink; give the real path' },
+    );
   });
 });

@@ -155,15 +155,16 @@ describe("container cgroup on a fake hierarchy", () => {
     assert.ok(!existsSync(join(dir, "memory.swap.max")), "a missing control file is never created");
   });
 
-  it("v1: copies cpus and mems from the parent into a new cpuset group, and warns of limits no hierarchy offers", async () => {
+  it("v1: copies cpus and mems from the parent into a new cpuset group, sets clone_children, and warns of limits no hierarchy offers", async () => {
     const own = join(root, "cpuset");
     fakeDir(own, { "cpuset.cpus": "0-1", "cpuset.mems": "0" });
-    fakeDir(join(own, "berth-t"), { "cpuset.cpus": "", "cpuset.mems": "" });
+    fakeDir(join(own, "berth-t"), { "cpuset.cpus": "", "cpuset.mems": "", "cgroup.clone_children": "0" });
     const cpuset: Hierarchy = { version: 1, mount: own, ownDir: own };
     const layout: CgroupLayout = { home: new Map([["cpuset", cpuset]]) };
     const cgroups = await openCgroups({ group: "berth-t", layout, host: HOST });
     assert.equal(read(join(own, "berth-t", "cpuset.cpus")), "0-1");
     assert.equal(read(join(own, "berth-t", "cpuset.mems")), "0");
+    assert.equal(read(join(own, "berth-t", "cgroup.clone_children")), "1", "the kernel fills in the container directories");
     assert.deepEqual(await cgroups.list(), []);
 
     // the devices controller has no home in this layout, as on a pure v2 host

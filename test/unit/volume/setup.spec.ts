@@ -1,10 +1,10 @@
-// The monitor's two mount lists and container inspect's Mounts, from a container's mounts.
+// The monitor's ordered mount list and container inspect's Mounts, from a container's mounts.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planMounts } from "../../../src/runtime/volume/mounts.js";
-import { createMounts, inspectMounts, monitorMounts, volumeNames } from "../../../src/runtime/volume/setup.js";
+import { createMounts, inspectMounts, startMounts, volumeNames } from "../../../src/runtime/volume/setup.js";
 import { VolumeStore } from "../../../src/runtime/volume/store.js";
 
 describe("volume setup", () => {
@@ -15,25 +15,17 @@ describe("volume setup", () => {
     assert.equal(existsSync(base), false);
   });
 
-  it("splits the ordered mounts into the monitor's binds and tmpfs lists", () => {
-    assert.deepEqual(
-      monitorMounts([
-        { kind: "bind", source: "/a", target: "/x", options: ["ro", "rprivate"] },
-        { kind: "tmpfs", target: "/run", options: ["nosuid"] },
-        { kind: "bind", source: "/b", target: "/x/y", options: ["rprivate"] },
-      ]),
-      {
-        binds: [{ source: "/a", target: "/x", options: ["ro", "rprivate"] }, { source: "/b", target: "/x/y", options: ["rprivate"] }],
-        tmpfs: [{ target: "/run", options: ["nosuid"] }],
-      },
-    );
-  });
-
-  it("refuses a bind below a tmpfs, which the monitor's order (binds, then tmpfs) would hide", () => {
-    assert.throws(
-      () => monitorMounts([{ kind: "tmpfs", target: "/t", options: [] }, { kind: "bind", source: "/h", target: "/t/inner", options: [] }]),
-      { message: "cannot mount /t/inner inside the tmpfs at /t: berth mounts tmpfs after binds; move one of them" },
-    );
+  it("gives the monitor one list in mount order: a bind below a tmpfs after it, volume sources resolved and nofollow", async () => {
+    const store = await VolumeStore.open(join(base, "volumes"), { inUse: () => [] });
+    mkdirSync(join(base, "host"));
+    symlinkSync(join(base, "host"), join(base, "link"));
+    const mounts = await createMounts(planMounts({ Binds: ["sub:/run/sub", `${base}/link:/src/host`], Tmpfs: { "/run": "", "/src": "" } }), store);
+    const runtime = await startMounts(mounts, store, []);
+    const sub = store.get("sub").Mountpoint;
+    assert.deepEqual(runtime.map((m) => `${m.kind} ${m.target}`), ["tmpfs /run", "tmpfs /src", "bind /run/sub", "bind /src/host"]);
+    assert.deepEqual(runtime[2], { kind: "bind", source: realpathSync(sub), target: "/run/sub", options: ["rprivate", "nofollow"] });
+    // A user's bind source is resolved by the monitor, as Docker resolves it: passed as given.
+    assert.deepEqual(runtime[3], { kind: "bind", source: `${base}/link`, target: "/src/host", options: ["rprivate"] });
   });
 
   it("creates named and anonymous volumes once, and reports mounts as docker inspect does", async () => {

@@ -145,6 +145,24 @@ describe("VolumeStore", () => {
     assert.deepEqual(store.list().map((v) => v.Name).sort(), [busy.Name, "kept"].sort());
   });
 
+  it("marks an anonymous volume with the container being created for it: prune skips it, created() clears it, finishCreations removes an orphan", async () => {
+    const store = await open();
+    const { volume: pending } = await store.create({}, { anonymous: true, createdFor: "c1" });
+    const { volume: orphan } = await store.create({}, { anonymous: true, createdFor: "c2" });
+    const { volume: shared } = await store.create({}, { anonymous: true, createdFor: "c3" });
+    assert.equal(JSON.parse(readFileSync(join(root, pending.Name, "volume.json"), "utf8")).CreatedFor, "c1");
+    assert.deepEqual((await store.prune()).VolumesDeleted, [], "a volume whose container is being created is not pruned");
+    await store.created("c1", [pending.Name]);
+    assert.equal("CreatedFor" in JSON.parse(readFileSync(join(root, pending.Name, "volume.json"), "utf8")), false);
+    users.set(shared.Name, ["c4"]);
+    // After a restart: c2 and c3 do not exist; c3's volume is used by c4 (VolumesFrom), c2's by no one.
+    const reopened = await open();
+    assert.deepEqual(await reopened.finishCreations(() => false, (name) => users.get(name) ?? []), [orphan.Name]);
+    assert.equal(existsSync(join(root, orphan.Name)), false);
+    assert.deepEqual(reopened.list().map((v) => v.Name).sort(), [pending.Name, shared.Name].sort());
+    assert.equal(reopened.get(shared.Name).CreatedFor, undefined);
+  });
+
   it("reopens what it wrote, and cleans a crash's half-created and half-removed volumes", async () => {
     const store = await open();
     await store.create({ Name: "survivor", Labels: { a: "b" } });

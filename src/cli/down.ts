@@ -1,0 +1,33 @@
+// `berth down`: stop and remove the project's containers and networks (and volumes with -v), found by their labels.
+import { engine } from "../engine/client.js";
+import { parallelLimit } from "../orchestrate/executor.js";
+import { down } from "../orchestrate/down.js";
+import type { GlobalOptions } from "./options.js";
+import { BERTH_VERSION, projectScope, seconds, stderrProgress, stderrWarn } from "./project-scope.js";
+
+export interface DownCommandOptions {
+  volumes?: boolean;
+  removeOrphans?: boolean;
+  timeout?: string;
+  parallel?: string;
+}
+
+export async function downCommand(globals: GlobalOptions, options: DownCommandOptions): Promise<void> {
+  const stopTimeout = seconds(options.timeout, "--timeout");
+  const parallel = parallelLimit(options.parallel, process.env);
+  const scope = projectScope(globals);
+  const renderer = stderrProgress();
+  const plan = await down({
+    docker: await engine({ host: globals.host }),
+    project: scope.name,
+    known: scope.loaded ? new Set(Object.keys(scope.loaded.project.services)) : undefined,
+    removeOrphans: options.removeOrphans,
+    volumes: options.volumes,
+    parallel,
+    stopTimeout,
+    progress: renderer.progress,
+    warn: stderrWarn,
+    version: BERTH_VERSION,
+  }).finally(() => renderer.stop());
+  if (plan.nodes.length === 0) stderrWarn(`No resource found to remove for project "${scope.name}".`);
+}

@@ -1,0 +1,76 @@
+// `up`: observe → plan → execute, then optionally wait until every service is running or healthy.
+import type Docker from "dockerode";
+import { UserError } from "../compose/errors.js";
+import type { LoadedProject } from "../compose/load.js";
+import { desiredState, type DesiredState } from "../plan/desired.js";
+import { orphanWarning, type Plan } from "../plan/plan.js";
+import { planUp, type UpOptions } from "../plan/reconcile.js";
+import { runDag } from "./executor.js";
+import { imageIds, observeForUp, projectContainers } from "./observe.js";
+import { operationRunner } from "./operations.js";
+import type { Progress } from "./progress.js";
+import { completedSuccessfully, runningOrHealthy, waitFor } from "./wait.js";
+
+export interface UpRequest extends UpOptions {
+  docker: Docker;
+  loaded: LoadedProject;
+  services: string[];
+  noDeps?: boolean;
+  scale?: Record<string, number>;
+  dryRun?: boolean;
+  /** --wait: until every service runs (healthy when it has a healthcheck) */
+  wait?: boolean;
+  /** --wait-timeout, seconds */
+  waitTimeout?: number;
+  parallel?: number;
+  stopTimeout?: number;
+  progress: Progress;
+  warn: (message: string) => void;
+  version: string;
+}
+
+export async function up(request: UpRequest): Promise<Plan> {
+  const { docker, loaded } = request;
+  const images = [...new Set(Object.values(loaded.project.services).flatMap((s) => (s.image ? [s.image] : [])))];
+  const desired = desiredState({
+    project: loaded.project,
+    graph: loaded.graph,
+    workingDir: loaded.projectDir,
+    configFiles: loaded.configFiles,
+    services: request.services,
+    noDeps: request.noDeps,
+    scale: request.scale,
+    imageIds: await imageIds(docker, images),
+  });
+  const observed = await observeForUp(docker, desired.project, desired.networks.map((n) => n.name), desired.volumes.map((v) => v.name));
+  const plan = planUp(observed, desired, request);
+  if (plan.orphans.length > 0) request.warn(orphanWarning(plan.orphans));
+  if (request.dryRun) return plan;
+  for (const name of plan.unchanged) request.progress({ resource: `Container ${name}`, text: "Running", status: "done" });
+  await runDag(plan.nodes, operationRunner({ docker, desired, progress: request.progress, version: request.version, stopTimeout: request.stopTimeout }), {
+    parallel: request.parallel,
+  });
+  if (request.wait && !request.noStart) await waitForServices(docker, desired, request);
+  return plan;
+}
+
+/** Every container of the selected services running (healthy if it has a healthcheck), or exited 0 when something waits for that. */
+async function waitForServices(docker: Docker, desired: DesiredState, request: UpRequest): Promise<void> {
+  const completes = new Set(desired.services.flatMap((s) => s.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
+  const selected = new Set(desired.services.map((s) => s.name));
+  const containers = (await projectContainers(docker, desired.project)).filter((c) => selected.has(c.service));
+  const timeout = request.waitTimeout !== undefined ? AbortSignal.timeout(request.waitTimeout * 1000) : undefined;
+  try {
+    await Promise.all(
+      containers.map(async (c) => {
+        const resource = `Container ${c.name}`;
+        request.progress({ resource, text: "Waiting", status: "working" });
+        await waitFor(docker, c.id, completes.has(c.service) ? completedSuccessfully : runningOrHealthy, timeout);
+        request.progress({ resource, text: completes.has(c.service) ? "Exited" : "Healthy", status: "done" });
+      }),
+    );
+  } catch (err) {
+    if (timeout?.aborted) throw new UserError(`application not healthy after ${request.waitTimeout}s`);
+    throw err;
+  }
+}

@@ -1,0 +1,71 @@
+// Registry credentials: from the client's X-Registry-Auth header (what `docker pull` sends), else from the
+// Docker CLI's config file ($DOCKER_CONFIG/config.json or ~/.docker/config.json, `auths` with base64 `auth`).
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { invalid } from "../errors.js";
+import { DEFAULT_DOMAIN } from "../reference.js";
+
+export interface Credentials {
+  username?: string;
+  password?: string;
+  /** A bearer token to send as is (the header's `registrytoken`). */
+  registryToken?: string;
+}
+
+/** The key docker login uses for Docker Hub in config.json. */
+const DOCKER_HUB_KEY = "https://index.docker.io/v1/";
+
+const hasAny = (c: Credentials) => Boolean(c.username || c.password || c.registryToken);
+
+/** Decodes X-Registry-Auth: base64url JSON {username, password, registrytoken, ...}; undefined when it carries none. */
+export function fromAuthHeader(header: string | undefined): Credentials | undefined {
+  if (!header) return undefined;
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as Record<string, unknown>;
+  } catch {
+    throw invalid("invalid X-Registry-Auth header: expected base64url-encoded JSON");
+  }
+  const text = (key: string) => (typeof value[key] === "string" && value[key] !== "" ? (value[key] as string) : undefined);
+  const credentials: Credentials = { username: text("username"), password: text("password"), registryToken: text("registrytoken") };
+  const auth = text("auth");
+  if (!credentials.username && auth) Object.assign(credentials, decodeAuth(auth, "X-Registry-Auth"));
+  return hasAny(credentials) ? credentials : undefined;
+}
+
+/** `auth` is base64 of `user:password`. */
+function decodeAuth(auth: string, where: string): Credentials {
+  const text = Buffer.from(auth, "base64").toString("utf8");
+  const colon = text.indexOf(":");
+  if (colon < 0) throw invalid(`invalid auth in ${where}: expected base64 of "username:password"`);
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+/** `registry.example:5000` from `https://registry.example:5000/v1/` or `registry.example:5000`. */
+const hostOf = (key: string) => key.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "");
+
+/** The credentials config.json holds for `domain` (docker.io, or a host[:port]), if any. */
+export async function fromDockerConfig(domain: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
+  const path = join(env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker"), "config.json");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
+  try {
+    config = JSON.parse(text) as typeof config;
+  } catch (err) {
+    throw invalid(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  for (const [key, entry] of Object.entries(config.auths ?? {})) {
+    const matches = domain === DEFAULT_DOMAIN ? key === DOCKER_HUB_KEY || hostOf(key) === "index.docker.io" || hostOf(key) === DEFAULT_DOMAIN : hostOf(key) === domain;
+    if (!matches) continue;
+    if (entry.auth) return decodeAuth(entry.auth, `${path} auths."${key}"`);
+    if (entry.username) return { username: entry.username, password: entry.password };
+  }
+  return undefined;
+}
