@@ -15,11 +15,23 @@ const runs = Number(process.argv[2] ?? 100);
 const IMAGE = "berth/host";
 
 const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+/** User plus system CPU time of a process in ms (clock ticks of 10 ms): steadier than wall time on a busy machine. */
+const cpuMs = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
 
 function summary(samples: number[]): string {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return `median ${at(0.5).toFixed(1)} ms  p95 ${at(0.95).toFixed(1)} ms  min ${sorted[0]!.toFixed(1)} ms  (${samples.length} runs)`;
+}
+
+/** The round trips' figures, with berthd's CPU time per round trip. */
+async function measured(pid: number, roundTrips: () => Promise<number[]>): Promise<string> {
+  const cpuBefore = cpuMs(pid);
+  const samples = await roundTrips();
+  return `${summary(samples)}  berthd CPU ${((cpuMs(pid) - cpuBefore) / samples.length).toFixed(1)} ms each`;
 }
 
 async function apiRoundTrips(docker: Docker, hostConfig: Docker.HostConfig = {}): Promise<number[]> {
@@ -77,9 +89,9 @@ const docker = new Docker({ socketPath: socket });
 try {
   await new Promise((r) => setTimeout(r, 1000)); // let start-up garbage be collected before measuring idle
   console.log(`berthd idle RSS                          ${(rssKiB(daemon.pid!) / 1024).toFixed(1)} MiB`);
-  console.log(`create→start→exit→delete of true (API)   ${summary(await apiRoundTrips(docker))}`);
+  console.log(`create→start→exit→delete of true (API)   ${await measured(daemon.pid!, () => apiRoundTrips(docker))}`);
   // The same without an endpoint: the difference is the default bridge's share (netns, veth, address, route, teardown).
-  console.log(`the same with --network none             ${summary(await apiRoundTrips(docker, { NetworkMode: "none" }))}`);
+  console.log(`the same with --network none             ${await measured(daemon.pid!, () => apiRoundTrips(docker, { NetworkMode: "none" }))}`);
   if (!spawnSync("docker", ["--version"]).error) {
     console.log(`docker run --rm ${IMAGE} true             ${summary(dockerRuns(socket, Math.min(runs, 20)))}`);
   }

@@ -110,6 +110,12 @@ function program(): Command {
     .option("--no-start", "create the containers, do not start them")
     .option("-t, --timeout <seconds>", "seconds a container being replaced gets to stop")
     .option("--parallel <n>", "at most n engine operations at once (default: $COMPOSE_PARALLEL_LIMIT, else unlimited)")
+    .option("--attach <service>", "show only these services' output (repeatable)", collect, [])
+    .addOption(literalNo("--no-attach <service>", "do not show this service's output (repeatable)"))
+    .option("--abort-on-container-exit", "stop every container as soon as one exits")
+    .option("--abort-on-container-failure", "stop every container as soon as one exits with a non-zero status")
+    .option("--exit-code-from <service>", "exit with this service's exit status (implies --abort-on-container-exit)")
+    .option("--timestamps", "show when each line of output was written")
     .action(async (services: string[], options, command: Command) => (await import("./up.js")).upCommand(globals(command), services, options));
 
   cli
@@ -131,6 +137,145 @@ function program(): Command {
     .option("--status <status>", "only containers in this state (repeatable)", collect, [])
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
     .action(async (services: string[], options, command: Command) => (await import("./ps.js")).psCommand(globals(command), services, options));
+
+  cli
+    .command("logs")
+    .description("show the output of the project's containers")
+    .argument("[services...]", "only these services")
+    .option("-f, --follow", "follow the output until the containers stop")
+    .option("-n, --tail <lines>", 'number of lines from the end of each log, or "all"', "all")
+    .option("-t, --timestamps", "show timestamps")
+    .option("--since <time>", "only lines since this time (Unix seconds, RFC 3339 date, or a duration back from now: 10m)")
+    .option("--until <time>", "only lines before this time (same forms as --since)")
+    .option("--no-color", "no colours in the prefixes")
+    .option("--no-log-prefix", "no `<service>-<n> |` prefix")
+    .option("--index <n>", "only this replica of each service")
+    .action(async (services: string[], options, command: Command) => (await import("./logs.js")).logsCommand(globals(command), services, options));
+
+  cli
+    .command("exec")
+    .description("run a command in a service's running container")
+    .argument("<service>")
+    .argument("<command...>")
+    .option("-d, --detach", "run the command in the background")
+    .option("-T, --no-tty", "no pseudo-TTY (default: one when standard input is a terminal)")
+    .option("-e, --env <KEY=VALUE>", "set an environment variable (repeatable)", collect, [])
+    .option("-u, --user <user>", "run as this user")
+    .option("-w, --workdir <dir>", "working directory of the command")
+    .option("--index <n>", "which replica of the service (default 1)")
+    .option("--privileged", "give the command extended privileges")
+    .passThroughOptions()
+    .action(async (service: string, args: string[], options, command: Command) => (await import("./exec.js")).execCommand(globals(command), service, args, options));
+
+  cli
+    .command("run")
+    .description("run a one-off command in a new container of a service, after starting what it depends on")
+    .argument("<service>")
+    .argument("[command...]", "command (default: the service's)")
+    .option("-d, --detach", "run in the background and print the container's name")
+    .option("--rm", "remove the container when it exits")
+    .option("-e, --env <KEY=VALUE>", "set an environment variable (repeatable)", collect, [])
+    .option("--entrypoint <entrypoint>", "override the image's entrypoint")
+    .option("-T, --no-tty", "no pseudo-TTY (default: one when standard input is a terminal)")
+    .option("--no-deps", "do not start the services it depends on")
+    .option("--service-ports", "publish the service's ports (a one-off publishes none by default)")
+    .option("--name <name>", "name of the container (default: <project>-<service>-run-<id>)")
+    .option("-u, --user <user>", "run as this user")
+    .option("-w, --workdir <dir>", "working directory")
+    .passThroughOptions()
+    .action(async (service: string, args: string[], options, command: Command) => (await import("./run.js")).runCommand(globals(command), service, args, options));
+
+  cli
+    .command("create")
+    .description("create the project's containers without starting them")
+    .argument("[services...]", "only these services (and what they depend on)")
+    .option("--force-recreate", "recreate containers even if nothing changed")
+    .option("--no-recreate", "do not recreate containers that exist, even if they changed")
+    .option("--remove-orphans", "remove containers of services the compose file no longer has")
+    .action(async (services: string[], options, command: Command) => (await import("./create.js")).createCommand(globals(command), services, options));
+
+  cli
+    .command("build")
+    .description("build the images of the services that have a build section, on the engine")
+    .argument("[services...]", "only these services")
+    .option("--no-cache", "run every step, using no cached result")
+    .option("--pull", "(accepted for compatibility: berth pulls nothing during a build)")
+    .option("--build-arg <name=value>", "set a build arg (repeatable; NAME alone takes it from the environment)", collect, [])
+    .option("-q, --quiet", "print nothing but errors")
+    .action(async (services: string[], options, command: Command) =>
+      (await import("./build.js")).buildCommand(globals(command), services, { ...options, noCache: options.cache === false }),
+    );
+
+  const lifecycle = (name: string, description: string) => cli.command(name).description(description).argument("[services...]", "only these services");
+  lifecycle("start", "start the project's stopped containers, dependencies first").action(async (services: string[], _options, command: Command) =>
+    (await import("./lifecycle.js")).startCommand(globals(command), services),
+  );
+  lifecycle("stop", "stop the project's running containers, dependents first")
+    .option("-t, --timeout <seconds>", "seconds each container gets to stop before it is killed")
+    .action(async (services: string[], options, command: Command) => (await import("./lifecycle.js")).stopCommand(globals(command), services, options));
+  lifecycle("restart", "restart the project's containers")
+    .option("-t, --timeout <seconds>", "seconds each container gets to stop before it is killed")
+    .option("--no-deps", "do not restart the services the named ones depend on")
+    .action(async (services: string[], options, command: Command) => (await import("./lifecycle.js")).restartCommand(globals(command), services, options));
+  lifecycle("kill", "send a signal to the project's running containers")
+    .option("-s, --signal <signal>", "signal to send", "SIGKILL")
+    .action(async (services: string[], options, command: Command) => (await import("./lifecycle.js")).killCommand(globals(command), services, options));
+  lifecycle("pause", "pause the project's running containers").action(async (services: string[], _options, command: Command) =>
+    (await import("./lifecycle.js")).pauseCommand(globals(command), services),
+  );
+  lifecycle("unpause", "unpause the project's paused containers").action(async (services: string[], _options, command: Command) =>
+    (await import("./lifecycle.js")).unpauseCommand(globals(command), services),
+  );
+  lifecycle("rm", "remove the project's stopped containers")
+    .option("-f, --force", "do not ask for confirmation")
+    .option("-s, --stop", "stop running containers first")
+    .option("-v, --volumes", "also remove the containers' anonymous volumes")
+    .action(async (services: string[], options, command: Command) => (await import("./lifecycle.js")).rmCommand(globals(command), services, options));
+  lifecycle("wait", "wait until the services' containers stop; exit with the first one's exit code")
+    .option("--down-project", "take the project down once they have")
+    .action(async (services: string[], options, command: Command) => (await import("./lifecycle.js")).waitCommand(globals(command), services, options));
+  lifecycle("top", "show the processes of the project's running containers").action(async (services: string[], _options, command: Command) =>
+    (await import("./project-info.js")).topCommand(globals(command), services),
+  );
+  lifecycle("images", "list the images the project's containers use")
+    .option("-q, --quiet", "only image IDs")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .action(async (services: string[], options, command: Command) => (await import("./project-info.js")).imagesCommand(globals(command), services, options));
+  lifecycle("events", "stream the project's container events")
+    .option("--json", "one JSON object per event")
+    .action(async (services: string[], options, command: Command) => (await import("./events.js")).eventsCommand(globals(command), services, options));
+
+  cli
+    .command("port")
+    .description("print the host address a container port is published on")
+    .argument("<service>")
+    .argument("<private_port>")
+    .addOption(new Option("--protocol <protocol>", "tcp or udp").choices(["tcp", "udp"]).default("tcp"))
+    .option("--index <n>", "which replica of the service (default 1)")
+    .action(async (service: string, port: string, options, command: Command) => (await import("./project-info.js")).portCommand(globals(command), service, port, options));
+
+  cli
+    .command("cp")
+    .description("copy files between a service's container and the host (SERVICE:SRC DEST, or SRC SERVICE:DEST)")
+    .argument("<source>")
+    .argument("<destination>")
+    .option("--index <n>", "which replica of the service (default 1)")
+    .option("-a, --archive", "keep the owners the files have (default: the copying user on the host)")
+    .action(async (source: string, destination: string, options, command: Command) => (await import("./cp.js")).cpCommand(globals(command), source, destination, options));
+
+  cli
+    .command("ls")
+    .description("list the projects on the engine (from their containers' labels)")
+    .option("-a, --all", "also projects with no running container")
+    .option("-q, --quiet", "only project names")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .action(async (options, command: Command) => (await import("./ls.js")).lsCommand(globals(command), options));
+
+  cli
+    .command("version")
+    .description("print berth's version")
+    .option("--short", "only the number")
+    .action((options: { short?: boolean }) => void process.stdout.write(options.short ? `${version}\n` : `berth version ${version}\n`));
 
   cli
     .command("daemon")
@@ -164,4 +309,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`berth: internal error (please report it): ${err instanceof Error ? err.stack : String(err)}\n`);
     return 2;
   }
+}
+
+/** A repeatable `--no-NAME <value>` option that takes values, not commander's negation of `--NAME`. */
+function literalNo(flags: string, description: string): Option {
+  const option = new Option(flags, description).argParser(collect).default([]);
+  option.negate = false;
+  return option;
 }

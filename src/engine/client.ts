@@ -23,9 +23,11 @@ const BERTH_BIN = resolve(import.meta.dirname, "../../bin/berth.js");
 /**
  * Node options for berthd, each worth a few MiB of idle RSS (bench/containers.ts): semispaces of at most 1 MiB
  * (V8 grows them to 16 MiB; berthd allocates little per request, so the extra scavenges do not show), and one
- * V8 platform thread instead of four (berthd's heap is small: GC and compiler tasks are short).
+ * V8 platform thread instead of four (berthd's heap is small: GC and compiler tasks are short), and no TurboFan
+ * (~5 MiB: its code pages in the node binary and its compile zones; berthd waits on the kernel, not on JavaScript,
+ * and spends no more CPU per container without it).
  */
-export const DAEMON_NODE_OPTIONS: readonly string[] = ["--max-semi-space-size=1", "--v8-pool-size=1"];
+export const DAEMON_NODE_OPTIONS: readonly string[] = ["--max-semi-space-size=1", "--v8-pool-size=1", "--no-opt"];
 const DEFAULT_START_TIMEOUT_MS = 10_000;
 const PING_TIMEOUT_MS = 2_000;
 

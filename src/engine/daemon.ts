@@ -12,6 +12,7 @@ import { Firewall } from "../runtime/network/firewall.js";
 import { Rtnl } from "../runtime/network/netlink.js";
 import { DnsServer, hostUpstreams } from "../runtime/network/dns.js";
 import { NetworkService } from "../runtime/network/service.js";
+import { PortPublisher } from "../runtime/network/ports.js";
 import { VolumeStore } from "../runtime/volume/store.js";
 import { directorySize } from "../runtime/volume/usage.js";
 import { formatHost, readDaemonConfig, type HostAddress } from "./config.js";
@@ -21,6 +22,7 @@ import { lockRoot } from "./lock.js";
 import { log } from "./log.js";
 import { API_VERSION, Router } from "./router.js";
 import { EngineServer } from "./server.js";
+import { buildRoutes } from "./routes/build.js";
 import { containerRoutes } from "./routes/containers.js";
 import { execRoutes } from "./routes/exec.js";
 import { imageRoutes } from "./routes/images.js";
@@ -66,6 +68,7 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
   let server: EngineServer | undefined;
   let cgroups: Cgroups | undefined;
   let dns: DnsServer | undefined;
+  let networks: NetworkService | undefined;
   try {
     cgroups = await openCgroups({ group: cgroupGroup(root) });
     const events: ContainerEvents = (action, record, attributes) =>
@@ -82,12 +85,13 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
     // Networks before containers, which get endpoints on them; the default `bridge` network is made on first start.
     // Names on user networks, forwarding the rest to daemon.json's "dns" servers, else the host's resolvers.
     dns = new DnsServer({ upstreams: config.dns.length > 0 ? config.dns : await hostUpstreams() });
-    const networks = await NetworkService.open({
+    networks = await NetworkService.open({
       root, rtnl: Rtnl.open(), firewall: new Firewall(), events: networkEvents(bus), enableForwarding: enableIpForwarding, dns,
     });
     // Containers before images: the image store's start-up cleanup must know which images they use.
     let images: ImageStore | undefined;
-    const containers = await ContainerService.open({ root, images: () => images!, cgroups, volumes, events, volumeEvents, networks });
+    const ports = await PortPublisher.open({ root });
+    const containers = await ContainerService.open({ root, images: () => images!, cgroups, volumes, events, volumeEvents, networks, ports });
     images = await ImageStore.open(join(root, "image"), { containersUsing: (id) => containers.countUsing(id) });
     const execs = new ExecService(containers, images, events);
     await superviseContainers(containers, execs, events);
@@ -97,6 +101,7 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
       ...containerRoutes({ containers, images, volumes, events, networks }),
       ...execRoutes(execs),
       ...imageRoutes(images, bus, config.registry),
+      ...buildRoutes({ images, containers, volumes, bus, dir: join(root, "build") }),
       ...volumeRoutes({ volumes, bus }),
       ...networkRoutes({ networks, inUse: (id) => containers.usingNetwork(id), containers }),
     ];
@@ -116,6 +121,8 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
   log("info", `${signal}: shutting down; containers keep running`);
   bus.close();
   await server.close(SHUTDOWN_GRACE_MS);
+  // Removed containers' veth deletes may still be under way: their endpoints' state goes only once they are done.
+  await networks!.disconnected();
   await cgroups!.removeGroup();
   await lock.release();
   log("info", "berthd stopped");

@@ -21,6 +21,9 @@ export class EngineServer {
 
   async listen(address: HostAddress): Promise<void> {
     const server = createServer((req, res) => this.handle(req, res));
+    // Idle keep-alive connections stay open, as dockerd's do: Node closes them after 5 s by default, and a
+    // client that reuses one just then (its event loop was busy) gets EPIPE/ECONNRESET on a good request.
+    server.keepAliveTimeout = 0;
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.upgraded.add(socket);
       socket.once("close", () => this.upgraded.delete(socket));

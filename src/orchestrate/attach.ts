@@ -1,30 +1,61 @@
 // Foreground `up`: every container's output, each line prefixed with `<service>-<n> |` (coloured on a terminal),
 // until all of them have exited; `stop()` stops them gracefully, `kill()` at once.
-import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { ObservedContainer } from "../plan/observe.js";
+import { containerLines, linePrefix } from "./log-lines.js";
+import { waitFor, type Verdict } from "./wait.js";
 
-/** Compose's rotation of prefix colours. */
-const COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
+export interface AttachOptions {
+  write: (text: string) => void;
+  colour: boolean;
+  /** each line after the prefix starts with the time the container wrote it (--timestamps) */
+  timestamps?: boolean;
+  /** whose output is shown (--attach, --no-attach); the others are only watched for their exit. Default: all */
+  shown?: (c: ObservedContainer) => boolean;
+  /** told of each container's exit, in the order they happen */
+  exited?: (c: ObservedContainer, exitCode: number) => void;
+}
 
 export interface Attached {
-  /** resolves once every container's output has ended */
+  /** resolves once every shown container's output has ended (every container's, when none is shown) */
   done: Promise<void>;
   stop(timeoutSeconds?: number): Promise<void>;
   kill(): Promise<void>;
 }
 
-export function attach(docker: Docker, containers: ObservedContainer[], write: (text: string) => void, colour: boolean): Attached {
+const stopped = (info: Docker.ContainerInspectInfo): Verdict => ({ done: !info.State.Running && !info.State.Restarting && info.State.Status !== "created" });
+
+export function attach(docker: Docker, containers: ObservedContainer[], options: AttachOptions): Attached {
+  const { write } = options;
   const label = (c: ObservedContainer) => `${c.service}-${c.number}`;
-  const width = Math.max(0, ...containers.map((c) => label(c).length));
-  const done = Promise.all(
-    containers.map(async (c, i) => {
-      const prefix = colour ? `\x1b[${COLOURS[i % COLOURS.length]}m${label(c).padEnd(width)}  |\x1b[0m ` : `${label(c).padEnd(width)}  | `;
-      await follow(docker, c, (line) => write(`${prefix}${line}\n`));
-      const { State } = await docker.getContainer(c.id).inspect();
-      write(`${label(c)} exited with code ${State.ExitCode}\n`);
+  const shown = containers.filter(options.shown ?? (() => true));
+  const watched = containers.filter((c) => !shown.includes(c));
+  const width = Math.max(0, ...shown.map((c) => label(c).length));
+  const exitCode = async (c: ObservedContainer) => {
+    const { State } = await docker.getContainer(c.id).inspect();
+    options.exited?.(c, State.ExitCode);
+    return State.ExitCode;
+  };
+  const showing = Promise.all(
+    shown.map(async (c, i) => {
+      const prefix = linePrefix(label(c), width, i, options.colour);
+      await containerLines(docker, c.id, { follow: true, timestamps: options.timestamps }, (line) => write(`${prefix}${line}\n`));
+      write(`${label(c)} exited with code ${await exitCode(c)}\n`);
     }),
-  ).then(() => undefined);
+  );
+  // watches of containers not shown end with the shown ones: they must not keep the command waiting
+  const finished = new AbortController();
+  const watching = Promise.all(
+    watched.map(async (c) => {
+      try {
+        await waitFor(docker, c.id, stopped, finished.signal);
+        await exitCode(c);
+      } catch (err) {
+        if (!finished.signal.aborted) throw err;
+      }
+    }),
+  );
+  const done = (shown.length > 0 ? showing : watching).finally(() => finished.abort()).then(() => watching).then(() => undefined);
   const each = (action: (container: Docker.Container) => Promise<unknown>) =>
     Promise.all(containers.map((c) => action(docker.getContainer(c.id)).catch(() => undefined))).then(() => undefined);
   return {
@@ -32,26 +63,4 @@ export function attach(docker: Docker, containers: ObservedContainer[], write: (
     stop: (t) => each((container) => container.stop(t !== undefined ? { t } : {})),
     kill: () => each((container) => container.kill()),
   };
-}
-
-/** Calls `line` for each line of the container's log, from its start until it stops. */
-async function follow(docker: Docker, c: ObservedContainer, line: (text: string) => void): Promise<void> {
-  const container = docker.getContainer(c.id);
-  const { Config } = await container.inspect();
-  const stream = await container.logs({ follow: true, stdout: true, stderr: true });
-  const text = new PassThrough();
-  if (Config.Tty) stream.pipe(text);
-  else {
-    docker.modem.demuxStream(stream, text, text);
-    const end = () => void (text.writableEnded || text.end());
-    stream.once("end", end);
-    stream.once("close", end);
-  }
-  let partial = "";
-  for await (const chunk of text) {
-    const lines = (partial + chunk.toString()).split("\n");
-    partial = lines.pop()!;
-    lines.forEach((l) => line(l.replace(/\r$/, "")));
-  }
-  if (partial) line(partial);
 }

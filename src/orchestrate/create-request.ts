@@ -7,6 +7,7 @@ import { parseDuration } from "../compose/syntax/duration.js";
 import { parseRestartPolicy } from "../compose/syntax/restart.js";
 import { serviceNetworks, type DesiredService } from "../plan/desired.js";
 import { formatDependsOn, LABEL } from "../plan/labels.js";
+import { fileBinds, fileObjects } from "./file-objects.js";
 
 export interface CreateContext {
   project: Project;
@@ -112,6 +113,7 @@ function hostConfig(service: DesiredService, ctx: CreateContext): HostConfig {
   const limits = config.deploy?.resources?.limits;
   const reservations = config.deploy?.resources?.reservations;
   const { binds, mounts } = volumes(config, ctx.project);
+  mounts.push(...fileBinds(fileObjects(config, ctx.project)));
   const cpus = config.cpus ?? limits?.cpus;
   const memory = config.mem_limit ?? limits?.memory;
   const host: HostConfig = {

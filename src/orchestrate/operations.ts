@@ -8,6 +8,7 @@ import { LABEL } from "../plan/labels.js";
 import type { Operation, PlanNode } from "../plan/plan.js";
 import { createRequest } from "./create-request.js";
 import { engineCall, tolerating } from "./engine-call.js";
+import { fileObjects, injectFileObjects } from "./file-objects.js";
 import type { Progress } from "./progress.js";
 import { completedSuccessfully, ContainerFailed, healthy, waitFor } from "./wait.js";
 
@@ -58,7 +59,9 @@ async function run(op: Operation, ctx: OperationContext, signal: AbortSignal | u
         version: ctx.version,
         containerOf: (name) => parents.get(name)!,
       });
-      return step(`Container ${finalName}`, replacing ? "Recreate" : "Creating", replacing ? undefined : "Created", () => docker.createContainer({ name: op.name, ...request }));
+      // secrets and configs not bind-mounted are written in before the container first starts
+      const create = async () => injectFileObjects(await docker.createContainer({ name: op.name, ...request }), fileObjects(service.config, desired.model));
+      return step(`Container ${finalName}`, replacing ? "Recreate" : "Creating", replacing ? undefined : "Created", create);
     }
     case "rename-container":
       return step(`Container ${op.to}`, "Recreate", "Recreated", () => docker.getContainer(op.from).rename({ name: op.to }));

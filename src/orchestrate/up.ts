@@ -6,6 +6,7 @@ import { desiredState, type DesiredState } from "../plan/desired.js";
 import { orphanWarning, type Plan } from "../plan/plan.js";
 import { planUp, type UpOptions } from "../plan/reconcile.js";
 import { runDag } from "./executor.js";
+import { withEnvironmentContent } from "./file-objects.js";
 import { imageIds, observeForUp, projectContainers } from "./observe.js";
 import { operationRunner } from "./operations.js";
 import type { Progress } from "./progress.js";
@@ -33,7 +34,7 @@ export async function up(request: UpRequest): Promise<Plan> {
   const { docker, loaded } = request;
   const images = [...new Set(Object.values(loaded.project.services).flatMap((s) => (s.image ? [s.image] : [])))];
   const desired = desiredState({
-    project: loaded.project,
+    project: withEnvironmentContent(loaded.project, loaded.lookup),
     graph: loaded.graph,
     workingDir: loaded.projectDir,
     configFiles: loaded.configFiles,

@@ -54,7 +54,17 @@ export class ContainerFailed extends UserError {
 /** Resolves once `check` is done for the container; rejects with ContainerFailed when it fails, or when `signal` aborts. */
 export async function waitFor(docker: Docker, id: string, check: (info: ContainerInspectInfo) => Verdict, signal?: AbortSignal): Promise<void> {
   const container = docker.getContainer(id);
-  // Subscribed before the first inspect, so no change between the two goes unseen.
+  /** true when done; throws when failed or aborted */
+  const settled = async (info: ContainerInspectInfo): Promise<boolean> => {
+    const verdict = check(info);
+    if (verdict.done) return true;
+    if (verdict.failed) throw new ContainerFailed(info.Name.replace(/^\//, ""), verdict.failed, await logTail(docker, id));
+    if (signal?.aborted) throw signal.reason;
+    return false;
+  };
+  // A first look answers most waits (a started container without a healthcheck runs): no event stream for those.
+  if (await settled(await container.inspect())) return;
+  // Subscribed before the next inspect, so no change between the two goes unseen.
   const events = (await docker.getEvents({ filters: { type: ["container"], container: [id] } })) as NodeJS.ReadableStream & { destroy(): void };
   let wake: () => void = () => {};
   const onEvent = () => wake();
@@ -65,12 +75,7 @@ export async function waitFor(docker: Docker, id: string, check: (info: Containe
   try {
     for (;;) {
       const changed = new Promise<void>((resolve) => (wake = resolve));
-      const info = await container.inspect();
-      const verdict = check(info);
-      if (verdict.done) return;
-      const name = info.Name.replace(/^\//, "");
-      if (verdict.failed) throw new ContainerFailed(name, verdict.failed, await logTail(docker, id));
-      if (signal?.aborted) throw signal.reason;
+      if (await settled(await container.inspect())) return;
       const backstop = setTimeout(wake, BACKSTOP_MS);
       await changed;
       clearTimeout(backstop);

@@ -15,6 +15,8 @@ interface Addon {
   pidfdSendSignal(pidfd: number, signal: number): void;
   waitPid(pid: number): Promise<void>;
   openInRoot(rootFd: number, path: string, flags: number): number;
+  bindMount(source: string, target: string): void;
+  detachMount(target: string): void;
   inNetns<T>(path: string | null, fn: () => T): T;
   spawnDetached(file: string, argv: string[]): Promise<{ pid: number; output: string }>;
 }
@@ -91,6 +93,19 @@ export const O_PATH = 0o10000000;
  */
 export function openInRoot(rootFd: number, path: string, flags: number): number {
   return loadAddon().openInRoot(rootFd, path, flags);
+}
+
+/** `mount --bind source target`, resolved by the calling thread (so /proc/thread-self names what it sees). */
+export function bindMount(source: string, target: string): void {
+  loadAddon().bindMount(source, target);
+}
+
+/**
+ * `umount --lazy target` (MNT_DETACH), never following a final symlink: the mount leaves the tree at once and goes
+ * when its last user lets go. Throws EINVAL when nothing is mounted there.
+ */
+export function detachMount(target: string): void {
+  loadAddon().detachMount(target);
 }
 
 /**

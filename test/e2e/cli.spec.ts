@@ -1,8 +1,10 @@
-// The CLI as a user runs it: help, version, standard input, -o, README's example command, a huge file.
+// The CLI as a user runs it: help, version, standard input, -o, README's main example, a huge file.
 import { strict as assert } from "node:assert";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pidFile } from "../../src/engine/config.js";
+import { inTestHost, removeRoot, tempRoot, waitGone } from "../integration/engine/berthd.js";
 import { root, runBerth } from "./run-berth.js";
 
 describe("berth CLI", () => {
@@ -53,17 +55,36 @@ describe("berth CLI", () => {
     assert.equal(r.stderr, `${file}:1:1: file is ${mib} MiB, over the 16.0 MiB limit for a compose file\n`);
   });
 
-  it("runs README's example command word for word", () => {
+  it("runs README's main example word for word: the web stack comes up healthy, answers, and goes away", async function () {
+    this.timeout(180_000);
     const readme = readFileSync(join(root, "README.md"), "utf8");
     const commands = [...readme.matchAll(/```sh\n(.*)\n```/g)].map((m) => m[1]!);
     assert.equal(commands.length, 2, "README has exactly two set-up commands");
-    const example = commands[0]!.replace(/^npm install && npx berth /, "");
-    assert.notEqual(example, commands[0], "the example command is `npm install && npx berth ...`");
-    const r = runBerth(root, example.split(" "));
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^name: quickstart$/m);
     assert.equal(commands[1], "npm install && npm test", "the test command is what .ci/run runs");
     assert.match(readFileSync(join(root, ".ci/run"), "utf8"), /^npm install && npm test$/m);
+    const example = commands[0]!.replace(/^npm install && npx berth /, "");
+    assert.notEqual(example, commands[0], "the example command is `npm install && npx berth ...`");
+    // Its own root, so the daemon it starts runs in a throwaway host namespace, with nothing shared with the machine.
+    const berthRoot = tempRoot();
+    try {
+      const up = runBerth(root, example.split(" "), { BERTH_ROOT: berthRoot });
+      assert.equal(up.status, 0, up.stderr);
+      const get = (url: string) => inTestHost(berthRoot, process.execPath, "-e", `fetch("${url}").then(async (r) => console.log(r.status, await r.text()))`);
+      assert.equal(get("http://127.0.0.1:8081/visits"), '200 {"visits":1}\n\n');
+      assert.equal(get("http://127.0.0.1:8081/visits"), '200 {"visits":2}\n\n', "the API keeps its count in the store");
+      assert.match(get("http://127.0.0.1:8080/"), /^200 [^]*Hello from berth/);
+      const down = runBerth(root, ["-p", "web", "down", "-v"], { BERTH_ROOT: berthRoot });
+      assert.equal(down.status, 0, down.stderr);
+      const left = runBerth(root, ["-p", "web", "ps", "-a", "-q"], { BERTH_ROOT: berthRoot });
+      assert.equal(left.stdout, "", "no container of the stack is left");
+    } finally {
+      if (existsSync(pidFile(berthRoot))) {
+        const pid = Number(readFileSync(pidFile(berthRoot), "utf8"));
+        process.kill(pid, "SIGTERM");
+        await waitGone(pid);
+      }
+      removeRoot(berthRoot);
+    }
   });
 
   it("prints the dependency graph as Mermaid and as DOT, optionally for some services only", () => {

@@ -1,5 +1,5 @@
 // Runs the compiled CLI (bin/berth.js) as a user would, with a controlled environment.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { IN_TEST_HOST } from "../integration/engine/berthd.js";
 
@@ -20,5 +20,21 @@ export function runBerth(cwd: string, args: string[], env: Record<string, string
     input,
     encoding: "utf8",
     env: { PATH: process.env.PATH!, HOME: FAKE_HOME, ...env },
+  });
+}
+
+/**
+ * runBerth without blocking this process: needed when the test's own berthd (a child logging through this
+ * process) or a kept-alive engine connection must be served while the CLI runs.
+ */
+export function runBerthAsync(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--", berth, ...args], { cwd, env: { PATH: process.env.PATH!, HOME: FAKE_HOME, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, stdout, stderr }));
   });
 }

@@ -1,12 +1,12 @@
-// The addon against the real kernel: device nodes, xattrs, pidfds.
+// The addon against the real kernel: device nodes, xattrs, bind mounts, pidfds.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statfsSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import {
-  lgetxattr, lsetxattr, mknod, pidfdOpen, pidfdSendSignal, S_IFCHR, S_IFIFO, waitPid,
+  bindMount, detachMount, inNetns, lgetxattr, lsetxattr, mknod, pidfdOpen, pidfdSendSignal, S_IFCHR, S_IFIFO, waitPid,
 } from "../../src/runtime/native.js";
 
 describe("native addon", () => {
@@ -48,6 +48,40 @@ describe("native addon", () => {
 
   it("lgetxattr of a missing attribute throws ENODATA", () => {
     assert.throws(() => lgetxattr(dir, "trusted.overlay.opaque"), { code: "ENODATA", syscall: "lgetxattr" });
+  });
+
+  it("bindMount binds a file over another; detachMount undoes it; both throw Node-style errors", () => {
+    writeFileSync(join(dir, "source"), "bound");
+    writeFileSync(join(dir, "target"), "original");
+    bindMount(join(dir, "source"), join(dir, "target"));
+    try {
+      assert.equal(readFileSync(join(dir, "target"), "utf8"), "bound");
+    } finally {
+      detachMount(join(dir, "target"));
+    }
+    assert.equal(readFileSync(join(dir, "target"), "utf8"), "original");
+    assert.throws(() => detachMount(join(dir, "target")), { code: "EINVAL", syscall: "umount2", path: join(dir, "target") });
+    assert.throws(() => bindMount(join(dir, "missing"), join(dir, "target")), { code: "ENOENT", syscall: "mount" });
+  });
+
+  it("bindMount pins a namespace made by inNetns(null) to a file, and the thread comes back to its own", () => {
+    const here = () => readlinkSync("/proc/thread-self/ns/net");
+    const before = here();
+    const file = join(dir, "netns");
+    writeFileSync(file, "");
+    const made = inNetns(null, () => {
+      bindMount("/proc/thread-self/ns/net", file);
+      return here();
+    });
+    try {
+      assert.equal(here(), before);
+      assert.notEqual(made, before);
+      assert.equal(statfsSync(file).type, 0x6e736673, "the file is the namespace (nsfs)"); // NSFS_MAGIC
+      assert.equal(inNetns(file, here), made);
+    } finally {
+      detachMount(file);
+    }
+    assert.notEqual(statfsSync(file).type, 0x6e736673);
   });
 
   it("waitPid resolves when a process exits; pidfdSendSignal signals it", async () => {

@@ -2,6 +2,7 @@
 
 #include "fs_ops.h"
 #include "in_root.h"
+#include "mounts.h"
 #include "netns.h"
 #include "pidfd.h"
 #include "spawn.h"
@@ -14,6 +15,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid, "waitPid"));
   exports.Set("openInRoot", Napi::Function::New(env, OpenInRoot, "openInRoot"));
+  exports.Set("bindMount", Napi::Function::New(env, BindMount, "bindMount"));
+  exports.Set("detachMount", Napi::Function::New(env, DetachMount, "detachMount"));
   exports.Set("inNetns", Napi::Function::New(env, InNetns, "inNetns"));
   exports.Set("spawnDetached", Napi::Function::New(env, SpawnDetached, "spawnDetached"));
   return exports;

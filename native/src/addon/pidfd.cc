@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "errno_error.h"
 
@@ -48,7 +49,9 @@ static void OnClosed(uv_handle_t* handle) {
 static void OnExit(uv_poll_t* poll, int status, int /*events*/) {
   PidWait* wait = static_cast<PidWait*>(poll->data);
   uv_poll_stop(poll);
-  {
+  // A C++ exception must not unwind through libuv (it would terminate the process): one from Node-API here
+  // has nowhere to go in JS, so it is logged.
+  try {
     Napi::Env env = wait->deferred.Env();
     Napi::HandleScope handles(env);
     // The callback scope runs the promise's reactions once we return to the loop.
@@ -58,6 +61,8 @@ static void OnExit(uv_poll_t* poll, int status, int /*events*/) {
     } else {
       wait->deferred.Resolve(env.Undefined());
     }
+  } catch (const Napi::Error& err) {
+    fprintf(stderr, "berth native: waitPid: %s\n", err.what());
   }
   uv_close(reinterpret_cast<uv_handle_t*>(poll), OnClosed);
 }

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -98,7 +99,8 @@ static void OnOutput(uv_poll_t* poll, int status, int /*events*/) {
     err = errno;
   }
   uv_poll_stop(poll);
-  {
+  // No C++ exception may unwind through libuv (see pidfd.cc OnExit).
+  try {
     Napi::Env env = r->deferred.Env();
     Napi::HandleScope handles(env);
     Napi::CallbackScope scope(env, r->context);
@@ -110,6 +112,8 @@ static void OnOutput(uv_poll_t* poll, int status, int /*events*/) {
       result.Set("output", Napi::String::New(env, r->output));
       r->deferred.Resolve(result);
     }
+  } catch (const Napi::Error& err) {
+    fprintf(stderr, "berth native: spawnDetached: %s\n", err.what());
   }
   uv_close(reinterpret_cast<uv_handle_t*>(poll), OnOutputClosed);
 }

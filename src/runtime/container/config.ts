@@ -3,6 +3,7 @@
 // anything exists, with a message that says so. Mounts are checked by the volume runtime's planMounts.
 import type { ContainerCreateOptions, HostConfig } from "dockerode";
 import type { RunConfig } from "../image/config.js";
+import { planPorts } from "../network/ports-spec.js";
 import { invalid, NotImplementedError } from "./errors.js";
 import { shortId } from "./names.js";
 import type { ContainerConfig } from "./record.js";
@@ -121,8 +122,8 @@ export function checkHostConfig(host: HostConfig): void {
     const net = Object.keys(host.Sysctls ?? {}).find((name) => name.startsWith("net."));
     if (net) throw invalid(`sysctl "${net}" is not allowed with the host's network: it would change the host`);
   }
-  const ports = host.PortBindings as Record<string, unknown> | null | undefined;
-  if (ports && Object.keys(ports).length > 0 && mode !== "host") throw later("publishing ports (PortBindings)");
+  // Bad port bindings are refused at create, as dockerd does; they are published at start (ports.ts).
+  planPorts({ PortBindings: host.PortBindings, PublishAllPorts: host.PublishAllPorts });
   for (const [field, value] of [["IpcMode", host.IpcMode], ["PidMode", host.PidMode], ["UTSMode", host.UTSMode], ["UsernsMode", host.UsernsMode]]) {
     if (value && value !== "private" && value !== "shareable") throw later(`${field} "${value}"`);
   }

@@ -59,7 +59,7 @@ export function inspectContainer(c: Container, volumes: VolumeStore, networks: N
     },
     Mounts: inspectMounts(record.Mounts, volumes),
     Config: { ...record.Config, Cmd: record.Config.Cmd ?? (null as unknown as string[]), Entrypoint: record.Config.Entrypoint ?? undefined } as ContainerInspectInfo["Config"],
-    NetworkSettings: networkSettings(networks, record, c.dir, c.running) as unknown as ContainerInspectInfo["NetworkSettings"],
+    NetworkSettings: networkSettings(networks, record, c.dir, c.running, c.ports) as unknown as ContainerInspectInfo["NetworkSettings"],
   };
 }
 

@@ -17,6 +17,7 @@ import { mountOrder, planMounts, type MountConfig } from "../volume/mounts.js";
 import { createMounts, startMounts, volumeNames, type ContainerMount } from "../volume/setup.js";
 import type { VolumeStore } from "../volume/store.js";
 import { ForbiddenError, type NetworkService } from "../network/service.js";
+import { publishTarget, type PortMap, type PortPublisher } from "../network/ports.js";
 import { checkHostConfig, commandOf, mergeConfig, type CreateRequest } from "./config.js";
 import { conflict, invalid, notFound, NotModifiedError, startFailureCode } from "./errors.js";
 import { hostnameFile, writeEtcFiles } from "./etc-files.js";
@@ -46,6 +47,8 @@ export interface ServiceOptions {
   volumeEvents: VolumeEvents;
   /** Bridge networks: containers get endpoints on them while they run. */
   networks: NetworkService;
+  /** Published ports (PortBindings, PublishAllPorts); without it, containers publish nothing. */
+  ports?: PortPublisher;
 }
 
 export interface WaitResult {
@@ -80,6 +83,10 @@ export class Container {
   exited?: Promise<void>;
   /** The last run's endpoints and namespace being dismantled, off the exit's critical path; never rejects. */
   networkTeardown?: Promise<void>;
+  /** The last teardown's unbinding of the namespace file, which the next one waits for; never rejects. */
+  netnsUnbound?: Promise<void>;
+  /** NetworkSettings.Ports while it runs on a bridge network. */
+  ports?: PortMap;
   cgroup?: ContainerCgroup;
   readonly paths: ContainerPaths;
   readonly exitListeners = new Set<() => void>();
@@ -140,11 +147,15 @@ export class ContainerService {
       }
     }
     const running = new Set(found.filter((f) => f.monitorPid !== undefined).map((f) => f.record.Id));
+    // Before any start: running containers get their host ports back, the others' rules go.
+    const restored = await options.ports?.restore((id) => running.has(id));
+    for (const warning of restored?.warnings ?? []) log("warn", warning);
+    for (const id of restored?.restored ?? []) service.#containers.get(id)!.ports = options.ports!.ports(id);
     await removeOrphanCgroups(options.cgroups, running);
     // Anonymous volumes of a create that berthd did not finish: nothing else knows their names.
     await options.volumes.finishCreations((id) => service.#containers.has(id), (name) => service.usingVolume(name));
     // Running containers keep their endpoints; the others' (a crash mid-start, mid-exit or mid-remove) go.
-    for (const c of service.list()) if (!running.has(c.id)) await service.#leaveNetworks(c).catch(() => undefined);
+    for (const c of service.list()) if (!running.has(c.id)) await service.#leaveNetworks(c).then(() => c.networkTeardown).catch(() => undefined);
     for (const id of options.networks.containersWithEndpoints()) {
       if (!service.#containers.has(id)) await options.networks.disconnectAll(id);
     }
@@ -361,15 +372,34 @@ export class ContainerService {
   async #joinNetworks(c: Container): Promise<string> {
     await c.networkTeardown;
     const netns = await joinNetworks(this.options.networks, c.record, c.dir);
+    // The endpoints have their addresses now, and the process has not started: its ports answer from its first instant.
+    const target = publishTarget(this.options.networks, c.id, (c.record.Networks ?? []).map((a) => a.NetworkID));
+    const { HostConfig, Config } = c.record;
+    if (target && this.options.ports) {
+      const request = { PortBindings: HostConfig.PortBindings, PublishAllPorts: HostConfig.PublishAllPorts, ExposedPorts: Config.ExposedPorts };
+      c.ports = await this.options.ports.publish(c.id, target, request);
+    }
     await this.#updateEtcFiles(c);
     return netns;
   }
 
-  /** Disconnects the container's endpoints and deletes its namespace, after any teardown under way; idempotent. */
+  /**
+   * Disconnects the container's endpoints and deletes its namespace, after any teardown under way; idempotent.
+   * Resolves once the namespace is unbound; c.networkTeardown, once the endpoints are gone too.
+   */
   #leaveNetworks(c: Container): Promise<void> {
-    const teardown = (c.networkTeardown ?? Promise.resolve()).then(() => leaveNetworks(this.options.networks, c.id, c.dir));
-    c.networkTeardown = teardown.catch((err: Error) => log("error", `container ${c.id}: leaving its networks failed: ${err.message}`));
-    return teardown;
+    c.ports = undefined;
+    // Ports go before the endpoints they lead to.
+    const leaving = (c.netnsUnbound ?? Promise.resolve())
+      .then(() => this.options.ports?.unpublish(c.id))
+      .catch((err: Error) => log("error", `container ${c.id}: unpublishing its ports failed: ${err.message}`))
+      .then(() => leaveNetworks(this.options.networks, c.id, c.dir));
+    const unbound = leaving.then((l) => l.unbound);
+    c.netnsUnbound = unbound.catch(() => undefined);
+    c.networkTeardown = Promise.all([c.networkTeardown, leaving.then((l) => l.done)])
+      .then(() => undefined)
+      .catch((err: Error) => log("error", `container ${c.id}: leaving its networks failed: ${err.message}`));
+    return unbound;
   }
 
   /** POST /networks/{id}/connect: a running container joins at once, a stopped one at its next start, as in Docker. */
@@ -566,7 +596,8 @@ export class ContainerService {
           await exited;
         }
       }
-      // The namespace file is bound in the directory, which cannot go before it.
+      // The namespace file is bound in the directory, which cannot go before it. The veth deletes may go on after:
+      // the network service makes the network's removal wait for them.
       await this.#leaveNetworks(c);
       c.record.State.Status = "removing";
       // Out of the map first: no new record write starts, and the one under way ends before the rename.

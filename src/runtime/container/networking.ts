@@ -5,6 +5,7 @@ import type { EndpointsConfig, EndpointSettings as EndpointRequest, HostConfig }
 import { join } from "node:path";
 import { createNetns, removeNetns } from "../network/netns.js";
 import { DEFAULT_NETWORK, ForbiddenError, type ConnectRequest, type NetworkService } from "../network/service.js";
+import type { PortMap } from "../network/ports.js";
 import type { NetworkRecord } from "../network/store.js";
 import { invalid } from "./errors.js";
 import { shortId } from "./names.js";
@@ -93,7 +94,6 @@ export async function joinNetworks(networks: NetworkService, record: ContainerRe
   await createNetns(netns);
   try {
     for (const a of record.Networks ?? []) await networks.connect(a.NetworkID, connectRequest(networks, record, netns, a));
-    // Published ports call site (ports.ts): the endpoints have their addresses here, before the process starts.
   } catch (err) {
     await leaveNetworks(networks, record.Id, dir);
     throw err;
@@ -103,12 +103,12 @@ export async function joinNetworks(networks: NetworkService, record: ContainerRe
 
 /**
  * Disconnects every endpoint and deletes the namespace; idempotent, so it also cleans what a crash left. Both at
- * once: the namespace's unbinding need not wait for the kernel's veth deletes (~20 ms each), and a veth the
- * namespace takes along first counts as deleted.
+ * once: `unbound` (the namespace file is gone, so its directory may go) need not wait for the kernel's veth deletes
+ * (~20 ms each), which `done` includes; a veth the namespace takes along first counts as deleted.
  */
-export async function leaveNetworks(networks: NetworkService, containerId: string, dir: string): Promise<void> {
-  // Published ports call site (ports.ts): unpublish here, before the endpoints go.
-  await Promise.all([networks.disconnectAll(containerId), removeNetns(netnsPath(dir))]);
+export function leaveNetworks(networks: NetworkService, containerId: string, dir: string): { unbound: Promise<void>; done: Promise<void> } {
+  const unbound = removeNetns(netnsPath(dir));
+  return { unbound, done: Promise.all([networks.disconnectAll(containerId), unbound]).then(() => undefined) };
 }
 
 /** A network's name by id; undefined for one that is gone. */
@@ -140,7 +140,7 @@ const EMPTY_ENDPOINT = {
 };
 
 /** Docker's NetworkSettings: every configured network, with its endpoint's addresses while the container runs. */
-export function networkSettings(networks: NetworkService, record: ContainerRecord, dir: string, running: boolean) {
+export function networkSettings(networks: NetworkService, record: ContainerRecord, dir: string, running: boolean, ports?: PortMap) {
   const mode = record.HostConfig.NetworkMode ?? "";
   const byName: Record<string, typeof EMPTY_ENDPOINT | Record<string, unknown>> = {};
   if (mode === "host" || mode === "none") byName[mode] = EMPTY_ENDPOINT;
@@ -169,8 +169,7 @@ export function networkSettings(networks: NetworkService, record: ContainerRecor
     HairpinMode: false,
     LinkLocalIPv6Address: "",
     LinkLocalIPv6PrefixLen: 0,
-    // Published ports call site (ports.ts): the container's port map goes here.
-    Ports: {},
+    Ports: (running && ports) || {},
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
     EndpointID: bridge?.EndpointID ?? "",

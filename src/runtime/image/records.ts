@@ -30,6 +30,8 @@ export interface ImageRecord {
   repoDigests: string[];
   /** Built in (berth/host): cannot be saved, and is recreated at every start. */
   builtin: boolean;
+  /** The image a build step made this one from: an untagged parent is an intermediate image, which lists hide. */
+  parent?: string;
 }
 
 export interface IndexFile {

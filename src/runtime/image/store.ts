@@ -82,7 +82,10 @@ export class ImageStore {
 
   async list(): Promise<ImageSummary[]> {
     const summaries = [];
+    const parents = new Set([...this.#records.values()].map((record) => record.parent));
     for (const record of this.#records.values()) {
+      // As dockerd's list without all=1: a build's intermediate images (untagged, with children) are left out.
+      if (record.repoTags.length === 0 && parents.has(record.id)) continue;
       summaries.push(toSummary(record, await this.#config(record), this.#containersUsing(record.id)));
     }
     return summaries.sort((a, b) => b.Created - a.Created);
@@ -164,11 +167,27 @@ export class ImageStore {
       if (record.builtin) throw conflict(`unable to delete ${short} - it is berth's built-in image; it is recreated at every start`);
       this.#records.delete(record.id);
       this.#configs.delete(record.id);
+      const parents = this.#removeOrphanedParents(record);
       await this.#writeIndex();
       await this.#prune();
       const untagged = [...record.repoTags, ...record.repoDigests].map((name) => ({ Untagged: name }));
-      return [...untagged, { Deleted: record.id }];
+      return [...untagged, ...[record.id, ...parents].map((id) => ({ Deleted: id }))];
     });
+  }
+
+  /** As dockerd: the untagged build parents up `record`'s chain that are left without children or containers go with it. */
+  #removeOrphanedParents(record: ImageRecord): string[] {
+    const removed: string[] = [];
+    let parent = record.parent === undefined ? undefined : this.#records.get(record.parent);
+    while (parent && parent.repoTags.length === 0 && !parent.builtin && this.#containersUsing(parent.id) === 0) {
+      const id = parent.id;
+      if ([...this.#records.values()].some((r) => r.parent === id)) break;
+      this.#records.delete(id);
+      this.#configs.delete(id);
+      removed.push(id);
+      parent = parent.parent === undefined ? undefined : this.#records.get(parent.parent);
+    }
+    return removed;
   }
 
   /** Loads a `docker save` or OCI layout archive. */
@@ -218,6 +237,35 @@ export class ImageStore {
   async addFromBlobs(image: { config: string; layers: string[]; tags: string[]; repoDigests: string[] }): Promise<LoadedImage> {
     const stored = (digest: string) => ({ path: this.#blobs.path(digest), digest, size: 0 });
     return this.#import({ config: stored(image.config), layers: image.layers.map(stored), tags: image.tags, repoDigests: image.repoDigests });
+  }
+
+  /**
+   * Records an image a build step made: the layers of `parent` (none for scratch) plus the layer tar `layer`
+   * when the step changed files, with `config` (its rootfs.diff_ids are filled in here).
+   */
+  async addBuilt(image: { parent?: string; layer?: Readable; config: Omit<ImageConfig, "rootfs">; tags: string[] }): Promise<LoadedImage> {
+    const layers = image.parent ? [...this.get(image.parent).layers] : [];
+    const parent = image.parent && this.get(image.parent).id;
+    // The parent's layers stay while this runs: the parent may be deleted meanwhile, this image still needs them.
+    const parentKeys = layers.flatMap((layer) => (layer.kind === "tar" ? [layer.diffId, layer.blob] : []));
+    return this.#pinned(parentKeys, async () => {
+      const blob = image.layer ? await this.#blobs.write(image.layer) : undefined;
+      return this.#pinned(blob ? [blob.digest] : [], async () => {
+        if (blob) {
+          // An uncompressed layer: its diff ID is its blob digest.
+          const size = await this.#layers.ensure(this.#blobs.path(blob.digest), blob.digest);
+          layers.push({ kind: "tar", diffId: blob.digest, blob: blob.digest, size });
+        }
+        const config: ImageConfig = { ...image.config, rootfs: { type: "layers", diff_ids: layers.map((layer) => layer.diffId) } };
+        // In the index queue, where prunes run: the config blob is recorded before any prune can see it.
+        const id = await this.#serial(async () => {
+          const { digest } = await this.#blobs.write(Readable.from([Buffer.from(JSON.stringify(config))]));
+          await this.#commit({ id: digest, layers, repoTags: image.tags, repoDigests: [], builtin: false, ...(parent && { parent }) });
+          return digest;
+        });
+        return { id, tags: image.tags };
+      });
+    });
   }
 
   /** Writes the images `refs` name as one archive; a ref by name saves that tag, by id all tags. */

@@ -55,6 +55,8 @@ export interface VethPeer {
 
 const AF_INET = 2;
 const MAIN_TABLE = 254;
+/** Requests in flight per socket: their replies (a dump's first part at most ~32 KiB) fit in the default receive buffer. */
+const MAX_IN_FLIGHT = 4;
 const CREATE = { flags: FlagsNew.CREATE | FlagsNew.EXCL };
 
 function attrs(data: StreamData): Buffer {
@@ -86,6 +88,25 @@ async function request<T>(what: string, call: () => Promise<T>): Promise<T> {
 
 export class Rtnl {
   private constructor(private readonly socket: RtNetlinkSocket) {}
+  /**
+   * Requests on this socket wait for one of these slots. The kernel queues every reply in the socket's receive
+   * buffer; one that does not fit is dropped and the socket flagged ENOBUFS, which the `netlink` package turns
+   * into a C++ exception out of its libuv callback: berthd dies (seen with 50 containers stopped at once).
+   */
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  private async request<T>(what: string, call: () => Promise<T>): Promise<T> {
+    if (this.inFlight < MAX_IN_FLIGHT) this.inFlight++;
+    else await new Promise<void>((go) => this.waiting.push(go)); // the finishing request hands its slot over
+    try {
+      return await request(what, call);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
+  }
 
   /** A socket in the calling thread's network namespace. */
   static open(): Rtnl {
@@ -103,7 +124,7 @@ export class Rtnl {
 
   async link(name: string): Promise<Link | undefined> {
     try {
-      const [message] = await request(`get link ${name}`, () => this.socket.getLink({}, { ifname: name }));
+      const [message] = await this.request(`get link ${name}`, () => this.socket.getLink({}, { ifname: name }));
       return message && toLink(message);
     } catch (err) {
       if (err instanceof NetlinkError && err.code === "ENODEV") return undefined;
@@ -112,12 +133,12 @@ export class Rtnl {
   }
 
   async links(): Promise<Link[]> {
-    return (await request("list links", () => this.socket.getLinks())).map(toLink);
+    return (await this.request("list links", () => this.socket.getLinks())).map(toLink);
   }
 
   async createBridge(name: string, mtu: number): Promise<void> {
     const linkinfo = attrs(ifla.formatInfo({ kind: "bridge" }));
-    await request(`create bridge ${name}`, () => this.socket.newLink({}, { ifname: name, mtu, linkinfo }, CREATE));
+    await this.request(`create bridge ${name}`, () => this.socket.newLink({}, { ifname: name, mtu, linkinfo }, CREATE));
   }
 
   /** A veth pair: `name` here, up and enslaved to `master`; the peer created in its namespace, down. */
@@ -126,26 +147,26 @@ export class Rtnl {
     const peerMessage = Buffer.concat([rt.formatLink({}), peerAttrs]);
     const linkinfo = attrs(ifla.formatInfo({ kind: "veth", data: attrs(ifla.formatVethInfo({ peer: peerMessage })) }));
     const up = { up: true } as const;
-    await request(`create veth ${name}`, () =>
+    await this.request(`create veth ${name}`, () =>
       this.socket.newLink({ flags: up, change: up }, { ifname: name, mtu, master, linkinfo }, CREATE),
     );
   }
 
   async setUp(index: number): Promise<void> {
     const up = { up: true } as const;
-    await request(`set link ${index} up`, () => this.socket.setLink({ index, flags: up, change: up }));
+    await this.request(`set link ${index} up`, () => this.socket.setLink({ index, flags: up, change: up }));
   }
 
   async setMtu(index: number, mtu: number): Promise<void> {
-    await request(`set link ${index} mtu ${mtu}`, () => this.socket.setLink({ index }, { mtu }));
+    await this.request(`set link ${index} mtu ${mtu}`, () => this.socket.setLink({ index }, { mtu }));
   }
 
   async deleteLink(index: number): Promise<void> {
-    await request(`delete link ${index}`, () => this.socket.delLink({ index }));
+    await this.request(`delete link ${index}`, () => this.socket.delLink({ index }));
   }
 
   async addresses(index?: number): Promise<Address[]> {
-    const messages = await request("list addresses", () => this.socket.getAddresses({ family: AF_INET }));
+    const messages = await this.request("list addresses", () => this.socket.getAddresses({ family: AF_INET }));
     return messages
       .filter((m) => m.attrs.local !== undefined && (index === undefined || m.data.index === index))
       .map((m) => ({ index: m.data.index!, address: ipText(m.attrs.local!), prefixLength: m.data.prefixlen! }));
@@ -154,14 +175,14 @@ export class Rtnl {
   /** Adds an IPv4 address (IFA_LOCAL and IFA_ADDRESS both, as iproute2 does). */
   async addAddress(index: number, address: string, prefixLength: number): Promise<void> {
     const bytes = ipBytes(address);
-    await request(`add address ${address}/${prefixLength} to link ${index}`, () =>
+    await this.request(`add address ${address}/${prefixLength} to link ${index}`, () =>
       this.socket.newAddress({ family: AF_INET, prefixlen: prefixLength, index }, { local: bytes, address: bytes }, CREATE),
     );
   }
 
   /** IPv4 routes of the main table. */
   async routes(): Promise<Route[]> {
-    const messages = await request("list routes", () => this.socket.getRoutes({ family: AF_INET }));
+    const messages = await this.request("list routes", () => this.socket.getRoutes({ family: AF_INET }));
     return messages
       .filter((m) => (m.attrs.table ?? m.data.table) === MAIN_TABLE)
       .map((m) => ({
@@ -172,7 +193,7 @@ export class Rtnl {
   }
 
   async addDefaultRoute(gateway: string): Promise<void> {
-    await request(`add default route via ${gateway}`, () =>
+    await this.request(`add default route via ${gateway}`, () =>
       this.socket.newRoute(
         { family: AF_INET, dstLen: 0, table: MAIN_TABLE, protocol: "STATIC", scope: "UNIVERSE", type: "UNICAST" },
         { gateway: ipBytes(gateway) },

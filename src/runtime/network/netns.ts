@@ -1,21 +1,8 @@
 // A network namespace per container, bound to a file so that it outlives every process in it (as `ip netns`
 // does): the monitor joins it by path, and endpoints can be connected before the container starts or after it ends.
-import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
 import { rm, statfs, writeFile } from "node:fs/promises";
-import { inNetns } from "../native.js";
+import { bindMount, detachMount, inNetns } from "../native.js";
 import { Rtnl } from "./netlink.js";
-
-/** Runs a util-linux tool, passing `fd` as its fd 3; rejects with its stderr. */
-function run(command: string, args: string[], fd?: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe", ...(fd === undefined ? [] : [fd])] });
-    let stderr = "";
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk));
-    child.once("error", reject);
-    child.once("close", (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `${command} exited with ${code}`))));
-  });
-}
 
 /** statfs f_type of a namespace file (NSFS_MAGIC): the bind mount is in place. */
 const NSFS_MAGIC = 0x6e736673;
@@ -33,15 +20,12 @@ export async function isNetns(path: string): Promise<boolean> {
 export async function createNetns(path: string): Promise<void> {
   if (await isNetns(path)) return;
   await writeFile(path, "", { mode: 0o444 });
-  // The new namespace lives as long as this fd, which is long enough for mount to pin it to the file.
-  const fd = inNetns(null, () => openSync("/proc/thread-self/ns/net", "r"));
   try {
-    await run("mount", ["--bind", "/proc/self/fd/3", path], fd);
+    // Only this thread enters the new namespace, and only while it binds it to the file; then it returns.
+    inNetns(null, () => bindMount("/proc/thread-self/ns/net", path));
   } catch (err) {
     await rm(path, { force: true });
     throw new Error(`cannot bind the network namespace to ${path}: ${(err as Error).message}`);
-  } finally {
-    closeSync(fd);
   }
   const rtnl = Rtnl.openIn(path);
   try {
@@ -57,7 +41,7 @@ export async function removeNetns(path: string): Promise<void> {
   if (await isNetns(path)) {
     try {
       // Lazy: a process may still hold the namespace open; it goes when the last holder lets go.
-      await run("umount", ["--lazy", path]);
+      detachMount(path);
     } catch (err) {
       throw new Error(`cannot unbind the network namespace at ${path}: ${(err as Error).message}`);
     }

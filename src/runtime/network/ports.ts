@@ -25,6 +25,7 @@ import { setHairpin } from "./ports-hairpin.js";
 import { PortRules } from "./ports-rules.js";
 import { reservePort, type Reserve } from "./ports-socket.js";
 import { planPorts, portMap, type Mapping, type PortMap, type PortRange, type PortRequest } from "./ports-spec.js";
+import type { NetworkService } from "./service.js";
 
 export type { PortMap, PortRequest } from "./ports-spec.js";
 
@@ -275,4 +276,20 @@ async function kernelEphemeralRange(): Promise<PortRange> {
   } catch {
     return DEFAULT_EPHEMERAL;
   }
+}
+
+/**
+ * Where a container's ports lead: its endpoint on the first of `networkIds` (in connect order) that is not
+ * internal, as dockerd publishes through the endpoint that gives the container its way out. Undefined when there
+ * is none (host, none, container:<id>, internal networks only): then nothing is published, as in Docker.
+ */
+export function publishTarget(networks: NetworkService, containerId: string, networkIds: readonly string[]): PublishTarget | undefined {
+  for (const id of networkIds) {
+    const network = networks.list().find((n) => n.Id === id);
+    const endpoint = network && !network.Internal ? networks.endpointsOf(id).find((e) => e.ContainerID === containerId) : undefined;
+    if (network && endpoint) {
+      return { address: endpoint.IPAddress, subnet: network.IPAM.Config[0]!.Subnet, bridge: network.BridgeName, hostInterface: endpoint.HostInterface };
+    }
+  }
+  return undefined;
 }

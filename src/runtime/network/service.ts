@@ -106,6 +106,11 @@ export class NetworkService {
   private readonly namespaceQueues = new Map<string, Promise<unknown>>();
   /** Connects under way, by `<network id>/<container id>`: they count as endpoints until they finish. */
   private readonly connecting = new Map<string, { containerId: string; defaultRoute: boolean }>();
+  /**
+   * Disconnects under way, by `<network id>/<container id>`: the kernel's veth delete takes ~20 ms, which a container's
+   * removal need not wait for; its reconnect, the network's removal and shutdown do.
+   */
+  private readonly disconnecting = new Map<string, Promise<void>>();
   /** Creates and removes run one at a time: a subnet is chosen against the networks that exist. */
   private serial: Promise<unknown> = Promise.resolve();
 
@@ -301,6 +306,7 @@ export class NetworkService {
     return this.exclusive(async () => {
       const record = this.get(ref);
       if (record.Options[DEFAULT_BRIDGE_OPTION] === "true") throw new ForbiddenError(`${record.Name} is a pre-defined network and cannot be removed`);
+      await this.disconnected(`${record.Id}/`);
       const connecting = [...this.connecting.keys()].some((key) => key.startsWith(`${record.Id}/`));
       if (this.endpointsOf(record.Id).length > 0 || connecting || inUse(record.Id)) {
         throw new ForbiddenError(`error while removing network: network ${record.Name} id ${record.Id} has active endpoints`);
@@ -325,9 +331,10 @@ export class NetworkService {
 
   /** Connects a container's namespace; the first non-internal network becomes its default route. */
   async connect(ref: string, request: ConnectRequest): Promise<EndpointSettings> {
+    const key = `${this.get(ref).Id}/${request.containerId}`;
+    await this.disconnected(key);
     const record = this.get(ref);
     const endpoints = this.endpoints.get(record.Id)!;
-    const key = `${record.Id}/${request.containerId}`;
     if (endpoints.has(request.containerId) || this.connecting.has(key)) {
       throw conflict(`endpoint with name ${request.containerName} already exists in network ${record.Name}`);
     }
@@ -406,17 +413,29 @@ export class NetworkService {
     // Out of the table first, so that a second disconnect racing this one finds nothing to do.
     endpoints.delete(containerId);
     this.dns?.unregister(record.Id, containerId);
-    try {
+    const key = `${record.Id}/${containerId}`;
+    const done = (async () => {
       // Kernel object first, state last (see the top of this file).
       await disconnectEndpoint(this.rtnl, endpoint.HostInterface);
       await this.store.removeEndpoint(record.Id, containerId);
       await this.allocator(record).release(endpoint.IPAddress, containerId);
+    })();
+    this.disconnecting.set(key, done);
+    try {
+      await done;
     } catch (err) {
       endpoints.set(containerId, endpoint);
       this.dns?.register(record.Id, dnsEntry(endpoint));
       throw err;
+    } finally {
+      this.disconnecting.delete(key);
     }
     this.events("disconnect", record, { container: containerId });
+  }
+
+  /** Waits for the disconnects under way whose key starts with `prefix` (all of them by default); their failures are theirs. */
+  async disconnected(prefix = ""): Promise<void> {
+    await Promise.allSettled([...this.disconnecting].filter(([key]) => key.startsWith(prefix)).map(([, done]) => done));
   }
 
   /** A container's endpoints, by network name: its NetworkSettings.Networks. */

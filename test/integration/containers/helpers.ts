@@ -94,6 +94,18 @@ export function useEngine(ready: (engine: Engine) => void): void {
   after(() => stopEngine(engine));
 }
 
+/**
+ * The veths in the daemon's test host namespace, once the deletes under way are done: a container's removal returns
+ * before the kernel has deleted its endpoints' veths (~20 ms each). Gives up waiting after about two seconds.
+ */
+export async function settledVeths(root: string): Promise<string[]> {
+  for (let attempt = 0; ; attempt++) {
+    const veths = inTestHost(root, "ip", "-o", "link", "show", "type", "veth").split("\n").filter(Boolean);
+    if (veths.length === 0 || attempt === 100) return veths;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Stops berthd, removes every container it still has, and asserts that nothing of the engine is left. */
 export async function stopEngine(engine: Engine): Promise<void> {
   const { docker, daemon, root } = engine;
@@ -106,7 +118,7 @@ export async function stopEngine(engine: Engine): Promise<void> {
     assert.fail(`berthd died during the tests:\n${daemon.log()}`);
   }
   for (const c of await docker.listContainers({ all: true })) await docker.getContainer(c.Id).remove({ force: true });
-  assert.equal(inTestHost(root, "ip", "-o", "link", "show", "type", "veth"), "", "every container's endpoints went with it");
+  assert.deepEqual(await settledVeths(root), [], "every container's endpoints went with it");
   daemon.child.kill("SIGTERM");
   assert.equal(await daemon.exited, 0, daemon.log());
   assert.deepEqual(monitorsUnder(root), [], "no monitor is left running");

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import Docker from "dockerode";
 import { inTestHost, startBerthd } from "../engine/berthd.js";
-import { BUSYBOX, demux, useEngine, type Engine } from "../containers/helpers.js";
+import { BUSYBOX, demux, settledVeths, useEngine, type Engine } from "../containers/helpers.js";
 
 /** An address outside every network, on a link of the test host (a bridge without ports): "the outside world". */
 const OUTSIDE = "198.51.100.1";
@@ -32,7 +32,7 @@ describe("containers on networks (integration, berthd in a test host namespace)"
   afterEach(async () => {
     for (const c of await docker.listContainers({ all: true })) await docker.getContainer(c.Id).remove({ force: true });
     for (const n of await docker.listNetworks()) if (n.Name !== "bridge") await docker.getNetwork(n.Id).remove();
-    assert.deepEqual(veths(), [], "every endpoint's veth is gone with its container");
+    assert.deepEqual(await settledVeths(engine.root), [], "every endpoint's veth is gone with its container");
     // Only the default network's bridge and rules are left (besides this file's own link).
     const bridge = (await docker.getNetwork("bridge").inspect()).Options!["com.docker.network.bridge.name"]!;
     const bridges = host("ip", "-o", "link", "show", "type", "bridge").split("\n").filter(Boolean).map((line) => line.split(": ")[1]);
