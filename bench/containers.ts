@@ -2,14 +2,14 @@
 // the API, `docker run --rm berth/host true`, monitor RSS per running container, berthd's idle RSS.
 // berthd runs compiled (bin/berth.js daemon, as users run it; `npm run build` first).
 // Prints figures; asserts nothing. Run: npx tsx bench/containers.ts [runs]
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import Docker from "dockerode";
-import { DAEMON_NODE_OPTIONS } from "../src/engine/client.js";
 import { localSocket } from "../src/engine/config.js";
-import { IN_TEST_HOST, removeRoot } from "../test/integration/engine/berthd.js";
+import { removeRoot } from "../test/integration/engine/berthd.js";
+import { startDaemon } from "./daemon.js";
 
 const runs = Number(process.argv[2] ?? 100);
 const IMAGE = "berth/host";
@@ -64,22 +64,6 @@ function dockerRuns(socket: string, count: number): number[] {
   } finally {
     rmSync(config, { recursive: true, force: true });
   }
-}
-
-/** Starts the compiled berthd on `root` as `berth` starts it, in a throwaway host network namespace; resolves once it listens. */
-function startDaemon(root: string): Promise<ChildProcess> {
-  const child = spawn(IN_TEST_HOST, [process.execPath, ...DAEMON_NODE_OPTIONS, resolve(import.meta.dirname, "../bin/berth.js"), "daemon"], {
-    env: { ...process.env, BERTH_ROOT: root },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  return new Promise((done, fail) => {
-    let log = "";
-    child.stderr!.on("data", (chunk: Buffer) => {
-      log += chunk;
-      if (log.includes(" listening on ")) done(child);
-    });
-    child.once("exit", (code) => fail(new Error(`berthd exited with ${code}:\n${log}`)));
-  });
 }
 
 const root = mkdtempSync(join(tmpdir(), "berth-bench-root-"));

@@ -5,25 +5,21 @@
 // Services are long-running and honest about stopping: `sleep` or `python3 -m http.server` as PID 1 of a pid
 // namespace ignore SIGTERM (the kernel drops default-action signals to a namespace's init, as with Docker), so
 // every service sets `init: true`, as a compose user would; without it each `down` waits out the stop timeout.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { DAEMON_NODE_OPTIONS } from "../src/engine/client.js";
+import { join } from "node:path";
 import { localSocket } from "../src/engine/config.js";
-import { IN_TEST_HOST, removeRoot } from "../test/integration/engine/berthd.js";
+import { removeRoot } from "../test/integration/engine/berthd.js";
+import { BERTH, startDaemon } from "./daemon.js";
 
 const runs = Number(process.argv[2] ?? 10);
 const only = process.argv.slice(3);
-const BERTH = resolve(import.meta.dirname, "../bin/berth.js");
 const IMAGE = "berth/host";
 
 type Service = Record<string, unknown>;
 const sleeper = (extra: Service = {}): Service => ({ image: IMAGE, init: true, command: ["sleep", "infinity"], ...extra });
 const web = (extra: Service = {}): Service => ({ image: IMAGE, init: true, command: ["python3", "-m", "http.server", "8000"], ...extra });
-
-/** Published ports are not wired into berthd yet (src/runtime/container/networking.ts): `ten` runs without its `-p`. */
-const PORTS_WIRED = false;
 
 const stacks: Record<string, object> = {
   one: { services: { web: web() } },
@@ -33,7 +29,7 @@ const stacks: Record<string, object> = {
       Array.from({ length: 10 }, (_, i) => {
         const name = i === 9 ? "web" : `s${i}`;
         const base = { networks: ["back"], ...(i > 0 && { depends_on: [i === 9 ? "s8" : `s${i - 1}`] }), ...(i < 3 && { volumes: ["data:/data"] }) };
-        return [name, i === 9 ? web({ ...base, ...(PORTS_WIRED ? { ports: ["127.0.0.1::8000"] } : {}) }) : sleeper(base)];
+        return [name, i === 9 ? web({ ...base, ports: ["127.0.0.1::8000"] }) : sleeper(base)];
       }),
     ),
     networks: { back: {} },
@@ -70,28 +66,11 @@ function timeBerth(cwd: string, socket: string, args: string[]): number {
   return ms;
 }
 
-/** Starts the compiled berthd on `root` as `berth` starts it, in a throwaway host network namespace; resolves once it listens. */
-function startDaemon(root: string): Promise<ChildProcess> {
-  const child = spawn(IN_TEST_HOST, [process.execPath, ...DAEMON_NODE_OPTIONS, BERTH, "daemon"], {
-    env: { ...process.env, BERTH_ROOT: root },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  return new Promise((done, fail) => {
-    let log = "";
-    child.stderr!.on("data", (chunk: Buffer) => {
-      log += chunk;
-      if (log.includes(" listening on ")) done(child);
-    });
-    child.once("exit", (code) => fail(new Error(`berthd exited with ${code}:\n${log}`)));
-  });
-}
-
 const root = mkdtempSync(join(tmpdir(), "berth-bench-root-"));
 const projects = mkdtempSync(join(tmpdir(), "berth-bench-stacks-"));
 const daemon = await startDaemon(root);
 const socket = localSocket(root);
 try {
-  if (!PORTS_WIRED) console.log("note: published ports are not wired yet; `ten` runs without its published port");
   console.log("CLI start: berth ps on an empty project   " + `median ${median(Array.from({ length: runs }, () => timeBerth(projects, socket, ["-p", "empty", "ps"]))).toFixed(0)} ms`);
   for (const [name, stack] of Object.entries(stacks)) {
     if (only.length > 0 && !only.includes(name)) continue;

@@ -3,7 +3,7 @@
 // brought up once; each result asserted from outside (exit status, output, the engine's view of the containers),
 // and nothing of the project left after down.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Agent } from "node:http";

@@ -2,42 +2,14 @@
 // logs, exec (also with a pseudo-terminal), ps with label filters, inspect, top, stop, wait, rm.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { busyboxArchive, startEngine, stopEngine, type Engine } from "../integration/containers/helpers.js";
+import { useDockerCli } from "./docker-cli.js";
 
 describe("docker CLI runs containers on berthd (e2e)", function () {
   this.timeout(60_000);
-  let engine: Engine;
-  let config: string;
-
-  const env = () => ({ PATH: process.env.PATH!, HOME: config, DOCKER_CONFIG: config, DOCKER_HOST: `unix://${engine.daemon.socket}` });
-  const docker = (...args: string[]) => {
-    const r = spawnSync("docker", args, { encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL", env: env() });
-    assert.equal(r.error, undefined, `docker ${args.join(" ")} hung`);
-    return r;
-  };
-  const ok = (...args: string[]) => {
-    const r = docker(...args);
-    assert.equal(r.status, 0, `docker ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout;
-  };
-
-  before(async function () {
-    if (spawnSync("docker", ["--version"]).error) this.skip();
-    config = mkdtempSync(join(tmpdir(), "berth-docker-config-"));
-    engine = await startEngine();
-    const archive = join(config, "busybox.tar");
-    writeFileSync(archive, await busyboxArchive());
-    assert.equal(ok("load", "-i", archive), "Loaded image: busybox:latest\n");
-  });
-
-  after(async () => {
-    if (engine) await stopEngine(engine);
-    rmSync(config, { recursive: true, force: true });
-    assert.equal(existsSync(config), false);
-  });
+  const { docker, ok, dir, env } = useDockerCli();
 
   it("docker run --rm berth/host echo hi: output attached, container gone afterwards", () => {
     assert.equal(ok("run", "--rm", "berth/host", "echo", "hi"), "hi\n");
@@ -51,11 +23,11 @@ describe("docker CLI runs containers on berthd (e2e)", function () {
     assert.equal(piped.status, 0, piped.stderr);
     assert.equal(piped.stdout, "hello\nworld\n");
     ok("create", "--name", "later", "busybox", "cat", "/tmp/copied");
-    writeFileSync(join(config, "copied"), "copied in\n");
-    ok("cp", join(config, "copied"), "later:/tmp/copied");
+    writeFileSync(join(dir(), "copied"), "copied in\n");
+    ok("cp", join(dir(), "copied"), "later:/tmp/copied");
     assert.equal(ok("start", "-a", "later"), "copied in\n");
-    ok("cp", "later:/tmp/copied", join(config, "back"));
-    assert.equal(readFileSync(join(config, "back"), "utf8"), "copied in\n");
+    ok("cp", "later:/tmp/copied", join(dir(), "back"));
+    assert.equal(readFileSync(join(dir(), "back"), "utf8"), "copied in\n");
     assert.equal(ok("rm", "later"), "later\n");
   });
 

@@ -1,7 +1,7 @@
 // What a container sees, asserted from inside through the API: its own processes and network only,
 // Docker's capability set, masked paths, a read-only root when asked, binds and tmpfs, limits enforced.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";

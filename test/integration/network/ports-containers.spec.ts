@@ -75,11 +75,14 @@ describe("published ports of containers (integration, berthd in a test host name
     assert.deepEqual((await c.inspect()).NetworkSettings.Ports, {}, "and shows no ports, as Docker");
   });
 
-  it("the docker CLI: docker run -p 8082:80 -p 127.0.0.1:5353:53/udp, docker port", async function () {
+  it("the docker CLI: docker run --network X -p 8082:80 -p 127.0.0.1:5353:53/udp, docker port", async function () {
     const docker = (...args: string[]) => execFileSync("docker", ["-H", `unix://${engine.daemon.socket}`, ...args], { encoding: "utf8", timeout: 20_000 });
-    docker("run", "-d", "--name", "cli", "-p", "8082:80", "-p", "127.0.0.1:5353:53/udp", BUSYBOX, "sh", "-c", HTTPD);
+    docker("network", "create", "published");
+    docker("run", "-d", "--name", "cli", "--network", "published", "-p", "8082:80", "-p", "127.0.0.1:5353:53/udp", BUSYBOX, "sh", "-c", HTTPD);
     assert.deepEqual(docker("port", "cli").trim().split("\n").sort(), ["53/udp -> 127.0.0.1:5353", "80/tcp -> 0.0.0.0:8082"]);
     assert.match(get(HOST_ADDRESS, 8082), /^hello from /);
+    docker("rm", "-f", "cli");
+    docker("network", "rm", "published");
   });
 
   it("a port already allocated fails the start with dockerd's message and leaves the first container serving", async function () {

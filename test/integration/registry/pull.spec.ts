@@ -19,7 +19,6 @@ import {
   PASSWORD,
   pushBlob,
   pushManifest,
-  sha256,
   skopeoPush,
   startProxy,
   startRegistry,

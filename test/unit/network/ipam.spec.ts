@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatSubnet, lastAddress, overlaps, parseCidr, type Subnet } from "../../../src/runtime/network/cidr.js";
+import { formatSubnet, overlaps, parseCidr, type Subnet } from "../../../src/runtime/network/cidr.js";
 import {
   AddressAllocator, chooseSubnet, DEFAULT_POOLS, planIpam, type UsedRange,
 } from "../../../src/runtime/network/ipam.js";
