@@ -48,7 +48,9 @@ async function reaped(pid: number): Promise<boolean> {
 
 describe("spawnDetached", () => {
   it("starts the program in its own session with only stdio open, signals at their defaults, and returns its stdout", async () => {
-    const script = 'echo "$$"; readlink /proc/$$/fd/0 /proc/$$/fd/2; ls /proc/$$/fd; grep -E "^Sig(Ign|Blk):" /proc/$$/status';
+    // The signal state is read by the program the shell execs into: a shell blocks every signal while it forks
+    // a command, so reading the shell's own status from a child would catch that mask instead.
+    const script = 'echo "$$"; readlink /proc/$$/fd/0 /proc/$$/fd/2; ls /proc/$$/fd; exec grep -E "^Sig(Ign|Blk):" /proc/self/status';
     const { pid, output } = await spawnDetached("/bin/sh", ["sh", "-c", script]);
     const [shellPid, stdin, stderr, ...rest] = output.trimEnd().split("\n");
     assert.equal(Number(shellPid), pid);
