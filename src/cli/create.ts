@@ -14,9 +14,10 @@ export interface CreateOptions {
 export async function createCommand(globals: GlobalOptions, services: string[], options: CreateOptions): Promise<void> {
   if (options.forceRecreate && !options.recreate) throw new UserError("--force-recreate and --no-recreate are incompatible");
   const loaded = load(globals, services);
-  const renderer = stderrProgress();
+  const docker = await engine({ host: globals.host });
+  const renderer = await stderrProgress(globals.progress);
   await up({
-    docker: await engine({ host: globals.host }),
+    docker,
     loaded,
     services,
     recreate: options.forceRecreate ? "force" : options.recreate ? "diverged" : "never",

@@ -16,9 +16,10 @@ export async function downCommand(globals: GlobalOptions, options: DownCommandOp
   const stopTimeout = seconds(options.timeout, "--timeout");
   const parallel = parallelLimit(options.parallel, process.env);
   const scope = projectScope(globals);
-  const renderer = stderrProgress();
+  const docker = await engine({ host: globals.host });
+  const renderer = await stderrProgress(globals.progress);
   const plan = await down({
-    docker: await engine({ host: globals.host }),
+    docker,
     project: scope.name,
     known: scope.loaded ? new Set(Object.keys(scope.loaded.project.services)) : undefined,
     removeOrphans: options.removeOrphans,

@@ -5,6 +5,7 @@ import type Docker from "dockerode";
 import { UserError } from "../compose/errors.js";
 import { engine } from "../engine/client.js";
 import { engineCall, tolerating } from "../orchestrate/engine-call.js";
+import type { ProgressMode } from "../orchestrate/progress.js";
 import type { ObservedContainer } from "../plan/observe.js";
 import { ExitStatus } from "./exit-status.js";
 import type { GlobalOptions } from "./options.js";
@@ -15,8 +16,8 @@ const RUNNING = ["running", "restarting", "paused"];
 const STOPPED = ["created", "exited", "dead"];
 
 /** Runs `call` on each container, all at once, with a "working" then a "done" progress line. */
-async function each(containers: ObservedContainer[], working: string, done: string, call: (c: Docker.Container) => Promise<unknown>, docker: Docker): Promise<void> {
-  const renderer = stderrProgress();
+async function each(containers: ObservedContainer[], working: string, done: string, call: (c: Docker.Container) => Promise<unknown>, docker: Docker, mode?: ProgressMode): Promise<void> {
+  const renderer = await stderrProgress(mode);
   try {
     await Promise.all(
       containers.map(async (c) => {
@@ -26,7 +27,7 @@ async function each(containers: ObservedContainer[], working: string, done: stri
       }),
     );
   } finally {
-    renderer.stop();
+    await renderer.stop();
   }
 }
 
@@ -39,7 +40,7 @@ export async function startCommand(globals: GlobalOptions, services: string[]): 
   const docker = await engine({ host: globals.host });
   const { containers } = await serviceContainers(docker, globals, services);
   for (const wave of dependencyWaves(containers.filter((c) => !RUNNING.includes(c.state)))) {
-    await each(wave, "Starting", "Started", (c) => tolerating([304], () => c.start()), docker);
+    await each(wave, "Starting", "Started", (c) => tolerating([304], () => c.start()), docker, globals.progress);
   }
 }
 
@@ -48,7 +49,7 @@ export async function stopCommand(globals: GlobalOptions, services: string[], op
   const docker = await engine({ host: globals.host });
   const { containers } = await serviceContainers(docker, globals, services);
   for (const wave of dependencyWaves(containers.filter((c) => RUNNING.includes(c.state))).reverse()) {
-    await each(wave, "Stopping", "Stopped", (c) => tolerating([304], () => c.stop(stop)), docker);
+    await each(wave, "Stopping", "Stopped", (c) => tolerating([304], () => c.stop(stop)), docker, globals.progress);
   }
 }
 
@@ -59,25 +60,25 @@ export async function restartCommand(globals: GlobalOptions, services: string[],
   // as compose: restarting a service restarts what it depends on too, unless --no-deps
   const selected = services.length > 0 && options.deps && loaded ? loaded.graph.closure(services) : services;
   const { containers } = await serviceContainers(docker, globals, selected);
-  for (const wave of dependencyWaves(containers)) await each(wave, "Restarting", "Started", (c) => c.restart(stop), docker);
+  for (const wave of dependencyWaves(containers)) await each(wave, "Restarting", "Started", (c) => c.restart(stop), docker, globals.progress);
 }
 
 export async function killCommand(globals: GlobalOptions, services: string[], options: { signal: string }): Promise<void> {
   const docker = await engine({ host: globals.host });
   const { containers } = await serviceContainers(docker, globals, services);
-  await each(containers.filter((c) => RUNNING.includes(c.state)), "Killing", "Killed", (c) => c.kill({ signal: options.signal }), docker);
+  await each(containers.filter((c) => RUNNING.includes(c.state)), "Killing", "Killed", (c) => c.kill({ signal: options.signal }), docker, globals.progress);
 }
 
 export async function pauseCommand(globals: GlobalOptions, services: string[]): Promise<void> {
   const docker = await engine({ host: globals.host });
   const { containers } = await serviceContainers(docker, globals, services);
-  await each(containers.filter((c) => c.state === "running"), "Pausing", "Paused", (c) => c.pause(), docker);
+  await each(containers.filter((c) => c.state === "running"), "Pausing", "Paused", (c) => c.pause(), docker, globals.progress);
 }
 
 export async function unpauseCommand(globals: GlobalOptions, services: string[]): Promise<void> {
   const docker = await engine({ host: globals.host });
   const { containers } = await serviceContainers(docker, globals, services);
-  await each(containers.filter((c) => c.state === "paused"), "Unpausing", "Unpaused", (c) => c.unpause(), docker);
+  await each(containers.filter((c) => c.state === "paused"), "Unpausing", "Unpaused", (c) => c.unpause(), docker, globals.progress);
 }
 
 export interface RmOptions {
@@ -91,13 +92,13 @@ export async function rmCommand(globals: GlobalOptions, services: string[], opti
   const { containers } = await serviceContainers(docker, globals, services, { oneoff: true });
   if (options.stop) {
     for (const wave of dependencyWaves(containers.filter((c) => RUNNING.includes(c.state))).reverse()) {
-      await each(wave, "Stopping", "Stopped", (c) => tolerating([304], () => c.stop()), docker);
+      await each(wave, "Stopping", "Stopped", (c) => tolerating([304], () => c.stop()), docker, globals.progress);
     }
   }
   const removable = options.stop ? containers : containers.filter((c) => STOPPED.includes(c.state));
   if (removable.length === 0) return void process.stderr.write("No stopped containers\n");
   if (!options.force && !(await confirm(`Going to remove ${removable.map((c) => c.name).join(", ")}\n? Are you sure? [y/N] `))) return;
-  await each(removable, "Removing", "Removed", (c) => tolerating([404], () => c.remove({ v: options.volumes ?? false })), docker);
+  await each(removable, "Removing", "Removed", (c) => tolerating([404], () => c.remove({ v: options.volumes ?? false })), docker, globals.progress);
 }
 
 /** Asks on the terminal; anything but y/yes is a no. */

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { createRequire } from "node:module";
 import { UserError } from "../compose/errors.js";
+import { PROGRESS_MODES } from "../orchestrate/progress.js";
 import { ExitStatus } from "./exit-status.js";
 import type { GlobalOptions } from "./options.js";
 
@@ -19,6 +20,7 @@ function program(): Command {
     .option("--env-file <path>", "file of variables for interpolation (repeatable; default: .env)", collect, [])
     .option("--profile <name>", "enable a profile (repeatable)", collect, [])
     .option("-H, --host <url>", "engine to drive instead of berthd (unix:///path or tcp://127.0.0.1:PORT; default: $BERTH_HOST)")
+    .addOption(new Option("--progress <mode>", "how to show progress (auto: a task list on a terminal, else plain lines)").choices(PROGRESS_MODES).default("auto"))
     .enablePositionalOptions()
     .showHelpAfterError("(run berth --help for usage)")
     .exitOverride();
@@ -116,6 +118,9 @@ function program(): Command {
     .option("--abort-on-container-failure", "stop every container as soon as one exits with a non-zero status")
     .option("--exit-code-from <service>", "exit with this service's exit status (implies --abort-on-container-exit)")
     .option("--timestamps", "show when each line of output was written")
+    .option("--build", "build the images of services with a build section before starting them")
+    .option("--no-build", "do not build images, even missing ones")
+    .addOption(new Option("--pull <policy>", "pull images: always, missing or never (overrides pull_policy)").choices(["always", "missing", "never"]))
     .action(async (services: string[], options, command: Command) => (await import("./up.js")).upCommand(globals(command), services, options));
 
   cli

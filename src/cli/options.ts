@@ -1,6 +1,7 @@
 // Global command-line options → loader options, shared by every command that reads the compose project.
 import { formatWarning, type Warning } from "../compose/errors.js";
 import { loadModel, loadProject, type LoadedModel, type LoadOptions, type LoadedProject } from "../compose/load.js";
+import type { ProgressMode } from "../orchestrate/progress.js";
 
 export interface GlobalOptions {
   file: string[];
@@ -10,6 +11,8 @@ export interface GlobalOptions {
   profile: string[];
   /** `--host`: the engine client commands drive (see engine/client.ts) */
   host?: string;
+  /** `--progress`: how commands show their progress on standard error (default auto) */
+  progress?: ProgressMode;
 }
 
 /** Prints each distinct warning once, on standard error. */

@@ -4,8 +4,7 @@ import { createRequire } from "node:module";
 import { UserError } from "../compose/errors.js";
 import type { LoadedProject } from "../compose/load.js";
 import { projectName } from "../compose/project-name.js";
-import { lineRenderer, type Progress } from "../orchestrate/progress.js";
-import { ttyRenderer } from "../orchestrate/progress-tty.js";
+import { progressRenderer, type ProgressMode, type Renderer } from "../orchestrate/progress.js";
 import { load, type GlobalOptions } from "./options.js";
 
 export const { version: BERTH_VERSION } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -29,14 +28,9 @@ export function projectScope(globals: GlobalOptions): ProjectScope {
   }
 }
 
-/**
- * Progress on standard error: a task list redrawn in place on a terminal; every event as a plain line when it is
- * not one, or with CI set (no spinner frames in logs). `stop` before writing anything else.
- */
-export function stderrProgress(): { progress: Progress; stop(): void } {
-  const write = (text: string) => void process.stderr.write(text);
-  if (process.stderr.isTTY && !process.env.CI) return ttyRenderer(write, process.stderr.columns || 80);
-  return { progress: lineRenderer(write), stop: () => {} };
+/** Progress on standard error, as `--progress` asks (see progressRenderer). `stop` before writing anything else. */
+export function stderrProgress(mode: ProgressMode = "auto"): Promise<Renderer> {
+  return progressRenderer(mode, process.stderr, process.env);
 }
 
 export const stderrWarn = (message: string) => process.stderr.write(`WARN ${message}\n`);

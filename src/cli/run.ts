@@ -27,7 +27,7 @@ export async function runCommand(globals: GlobalOptions, service: string, comman
   const loaded = load(globals, [service]);
   loaded.graph.closure([service]); // an unknown service is an error
   const docker = await engine({ host: globals.host });
-  const renderer = stderrProgress();
+  const renderer = await stderrProgress(globals.progress);
   const { desired, service: target } = await prepareOneOff({ docker, loaded, service, noDeps: !options.deps, progress: renderer.progress, version: BERTH_VERSION }).finally(() =>
     renderer.stop(),
   );

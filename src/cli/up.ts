@@ -32,6 +32,9 @@ export interface UpCommandOptions {
   abortOnContainerFailure?: boolean;
   exitCodeFrom?: string;
   timestamps?: boolean;
+  /** --build (true) / --no-build (false) */
+  build?: boolean;
+  pull?: "always" | "missing" | "never";
 }
 
 /** What foreground `up` shows and how it reacts to exits. */
@@ -57,7 +60,7 @@ export async function upCommand(globals: GlobalOptions, services: string[], opti
     if (!(name in loaded.project.services)) throw new UserError(`no such service: ${name}`);
   }
   const docker = await engine({ host: globals.host });
-  const renderer = stderrProgress();
+  const renderer = await stderrProgress(globals.progress);
   const plan = await up({
     docker,
     loaded,
@@ -67,6 +70,8 @@ export async function upCommand(globals: GlobalOptions, services: string[], opti
     recreate: options.forceRecreate ? "force" : options.recreate ? "diverged" : "never",
     noStart: !options.start,
     removeOrphans: options.removeOrphans ?? envFlag("COMPOSE_REMOVE_ORPHANS"),
+    ...(options.build !== undefined && { build: options.build ? "always" : "never" }),
+    pull: options.pull,
     dryRun: options.dryRun,
     wait: options.wait,
     waitTimeout,

@@ -6,7 +6,7 @@ import type Docker from "dockerode";
 import type { ContainerCreateOptions } from "dockerode";
 import type { LoadedProject } from "../compose/load.js";
 import type { Service } from "../compose/model.js";
-import { containerName, desiredState, type DesiredService, type DesiredState } from "../plan/desired.js";
+import { containerName, desiredState, serviceImage, type DesiredService, type DesiredState } from "../plan/desired.js";
 import { LABEL } from "../plan/labels.js";
 import type { PlanNode } from "../plan/plan.js";
 import { planUp } from "../plan/reconcile.js";
@@ -28,7 +28,7 @@ export interface OneOffRequest {
 /** Brings up what the one-off container needs, and returns the desired service it is made from. */
 export async function prepareOneOff(request: OneOffRequest): Promise<{ desired: DesiredState; service: DesiredService }> {
   const { docker, loaded } = request;
-  const images = [...new Set(Object.values(loaded.project.services).flatMap((s) => (s.image ? [s.image] : [])))];
+  const images = [...new Set(Object.entries(loaded.project.services).map(([name, s]) => serviceImage(loaded.project.name, name, s)))];
   const desired = desiredState({
     project: loaded.project,
     graph: loaded.graph,
@@ -42,7 +42,7 @@ export async function prepareOneOff(request: OneOffRequest): Promise<{ desired: 
   const nodes = withoutServiceContainers(planUp(observed, desired).nodes, request.service, request.noDeps ?? false);
   await runDag(nodes, operationRunner({ docker, desired, progress: request.progress, version: request.version }));
   const service = desired.services.find((s) => s.name === request.service)!;
-  // a just-pulled image gets its id now, for the image label
+  // a just-pulled or built image gets its id now, for the image label
   const imageId = service.imageId || (await docker.getImage(service.image).inspect()).Id;
   return { desired, service: { ...service, imageId } };
 }

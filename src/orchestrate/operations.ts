@@ -6,6 +6,7 @@ import type { NetworkDefinition, VolumeDefinition } from "../compose/model.js";
 import { containerName, type DesiredState } from "../plan/desired.js";
 import { LABEL } from "../plan/labels.js";
 import type { Operation, PlanNode } from "../plan/plan.js";
+import { buildServiceImage } from "./build.js";
 import { createRequest } from "./create-request.js";
 import { engineCall, tolerating } from "./engine-call.js";
 import { fileObjects, injectFileObjects } from "./file-objects.js";
@@ -40,6 +41,10 @@ async function run(op: Operation, ctx: OperationContext, signal: AbortSignal | u
   switch (op.kind) {
     case "pull-image":
       return step(`Image ${op.image}`, "Pulling", "Pulled", () => pull(docker, op.image));
+    case "build-image": {
+      const service = ctx.desired!.services.find((s) => s.name === op.service)!;
+      return step(`Image ${op.image}`, "Building", "Built", () => buildServiceImage(docker, { service: op.service, config: service.config, image: op.image }));
+    }
     case "create-network":
       return step(`Network ${op.name}`, "Creating", "Created", () => docker.createNetwork(networkRequest(op.name, op.key, op.definition, ctx)));
     case "create-volume":
@@ -50,7 +55,7 @@ async function run(op: Operation, ctx: OperationContext, signal: AbortSignal | u
       const finalName = containerName(desired.project, service, op.number);
       const replacing = finalName !== op.name;
       const parents = await parentIds(docker, desired, service.parents);
-      // an image pulled by this plan gets its id now, for the image label
+      // an image pulled or built by this plan gets its id now, for the image label
       const imageId = service.imageId || (await docker.getImage(service.image).inspect()).Id;
       const request = createRequest({ ...service, imageId }, op.number, {
         project: desired.model,

@@ -1,65 +1,79 @@
-// The terminal renderer: one line per resource, redrawn in place as its events arrive, with a spinner and a
-// running timer while it works, and a `[+] Running done/total` header, as Docker Compose shows progress.
-import type { Progress, ProgressEvent } from "./progress.js";
+// The terminal renderer: a listr2 task list, one task per resource step with its status, and its elapsed time
+// once it ends. The orchestrator's events arrive as it works, so each resource's task is added and started as
+// its first event comes, and ends with its result ("done", "warning" or "error").
+import { DefaultRenderer, Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
+import type { ProgressEvent, Renderer } from "./progress.js";
 
-const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-const MARK = { done: "\x1b[32m✔\x1b[0m", warning: "\x1b[33m!\x1b[0m", error: "\x1b[31m✘\x1b[0m" };
-const REDRAW_MS = 100;
-
-interface Task {
-  event: ProgressEvent;
-  started: number;
-  /** when it last reached a result; undefined while working */
-  ended?: number;
+/** listr2 falls back to plain lines when stdout is no terminal; berth draws on stderr and has checked it already. */
+class StderrTaskList extends DefaultRenderer {
+  static override nonTTY = true;
 }
 
-export interface TtyRenderer {
-  progress: Progress;
-  /** draws the final state and stops redrawing; call it before anything else writes to the terminal */
-  stop(): void;
-}
+/** listr2 starts the tasks a list holds when it runs; a task added later is started the way the list starts its own. */
+type Runnable = { runTask(task: unknown): Promise<void> };
 
-export function ttyRenderer(write: (text: string) => void, columns: number, now: () => number = () => performance.now()): TtyRenderer {
-  const tasks = new Map<string, Task>();
-  let drawn = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
+const title = (event: ProgressEvent) => `${event.resource}  ${event.text}`;
 
-  const line = (task: Task, t: number) => {
-    const { event } = task;
-    const mark = event.status === "working" ? SPINNER[Math.floor(t / REDRAW_MS) % SPINNER.length] : MARK[event.status];
-    const text = ` ${mark} ${event.resource}  ${event.text}${event.detail ? ` ${event.detail}` : ""}`;
-    const elapsed = `${(((task.ended ?? t) - task.started) / 1000).toFixed(1)}s`;
-    // the mark's colour codes take no room on screen
-    const visible = text.replace(/\x1b\[\d+m/g, "").length;
-    const room = columns - elapsed.length - 1;
-    return visible > room ? `${text.slice(0, text.length - (visible - room) - 1)}… ${elapsed}` : `${text}${" ".repeat(room - visible)} ${elapsed}`;
+export async function ttyRenderer(stream: NodeJS.WriteStream): Promise<Renderer> {
+  const list = new Listr([], {
+    concurrent: true,
+    exitOnError: false,
+    registerSignalListeners: false,
+    renderer: StderrTaskList,
+    rendererOptions: { timer: PRESET_TIMER, collapseErrors: false, logger: new ListrLogger({ processOutput: new ProcessOutput(stream, stream) }) },
+  });
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let ready!: () => void;
+  const drawing = new Promise<void>((resolve) => (ready = resolve));
+  // untitled, so not drawn: it keeps the list redrawing until stop. It starts once the renderer has loaded, which
+  // blocks for a moment: waiting for it keeps that moment out of the first tasks' times.
+  list.add({
+    task: () => {
+      ready();
+      return finished;
+    },
+  });
+  const running = list.run();
+  await drawing;
+  /** what updates the task of each resource whose step still works */
+  const open = new Map<string, (event: ProgressEvent) => void>();
+
+  const start = (first: ProgressEvent) => {
+    let latest = first;
+    let show: (() => void) | undefined;
+    list.add({
+      title: title(first),
+      task: (_ctx, task) =>
+        new Promise<void>((resolve, reject) => {
+          show = () => {
+            task.title = title(latest);
+            if (latest.status === "done") resolve();
+            else if (latest.status === "warning") resolve(task.skip(`${title(latest)}${latest.detail ? ` ${latest.detail}` : ""}`));
+            else if (latest.status === "error") reject(new Error(latest.detail ?? latest.text));
+          };
+          show();
+        }),
+    });
+    void (list as unknown as Runnable).runTask(list.tasks.at(-1));
+    return (event: ProgressEvent) => {
+      latest = event;
+      show?.();
+    };
   };
-  const draw = () => {
-    const t = now();
-    const all = [...tasks.values()];
-    const finished = all.filter((task) => task.event.status !== "working").length;
-    const lines = [`[+] Running ${finished}/${all.length}`, ...all.map((task) => line(task, t))];
-    write(`${drawn > 0 ? `\x1b[${drawn}F` : ""}${lines.map((l) => `\x1b[2K${l}\n`).join("")}`);
-    drawn = lines.length;
-    const working = !stopped && all.some((task) => task.event.status === "working");
-    if (working && !timer) timer = setInterval(draw, REDRAW_MS).unref();
-    if (!working && timer) {
-      clearInterval(timer);
-      timer = undefined;
-    }
-  };
+
   return {
     progress(event) {
-      const t = now();
-      const task = tasks.get(event.resource);
-      if (task) Object.assign(task, { event, ended: event.status === "working" ? undefined : t });
-      else tasks.set(event.resource, { event, started: t, ...(event.status !== "working" && { ended: t }) });
-      draw();
+      const step = open.get(event.resource) ?? start(event);
+      step(event);
+      if (event.status === "working") open.set(event.resource, step);
+      else open.delete(event.resource);
     },
-    stop() {
-      stopped = true;
-      if (tasks.size > 0) draw();
+    async stop() {
+      // what still works when the command ends (it failed elsewhere) is shown as interrupted
+      for (const [resource, step] of open) step({ resource, text: "Interrupted", status: "error" });
+      finish();
+      await running;
     },
   };
 }

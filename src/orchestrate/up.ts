@@ -2,7 +2,7 @@
 import type Docker from "dockerode";
 import { UserError } from "../compose/errors.js";
 import type { LoadedProject } from "../compose/load.js";
-import { desiredState, type DesiredState } from "../plan/desired.js";
+import { desiredState, serviceImage, type DesiredState } from "../plan/desired.js";
 import { orphanWarning, type Plan } from "../plan/plan.js";
 import { planUp, type UpOptions } from "../plan/reconcile.js";
 import { runDag } from "./executor.js";
@@ -32,21 +32,31 @@ export interface UpRequest extends UpOptions {
 
 export async function up(request: UpRequest): Promise<Plan> {
   const { docker, loaded } = request;
-  const images = [...new Set(Object.values(loaded.project.services).flatMap((s) => (s.image ? [s.image] : [])))];
-  const desired = desiredState({
-    project: withEnvironmentContent(loaded.project, loaded.lookup),
-    graph: loaded.graph,
-    workingDir: loaded.projectDir,
-    configFiles: loaded.configFiles,
-    services: request.services,
-    noDeps: request.noDeps,
-    scale: request.scale,
-    imageIds: await imageIds(docker, images),
-  });
+  const project = withEnvironmentContent(loaded.project, loaded.lookup);
+  const images = [...new Set(Object.entries(project.services).map(([name, s]) => serviceImage(project.name, name, s)))];
+  const desiredNow = async () =>
+    desiredState({
+      project,
+      graph: loaded.graph,
+      workingDir: loaded.projectDir,
+      configFiles: loaded.configFiles,
+      services: request.services,
+      noDeps: request.noDeps,
+      scale: request.scale,
+      imageIds: await imageIds(docker, images),
+    });
+  let desired = await desiredNow();
   const observed = await observeForUp(docker, desired.project, desired.networks.map((n) => n.name), desired.volumes.map((v) => v.name));
-  const plan = planUp(observed, desired, request);
+  let plan = planUp(observed, desired, request);
   if (plan.orphans.length > 0) request.warn(orphanWarning(plan.orphans));
   if (request.dryRun) return plan;
+  // Builds go first: only then is it known whether an image got a new id, which recreates its containers.
+  const builds = plan.nodes.filter((n) => n.op.kind === "build-image");
+  if (builds.length > 0) {
+    await runDag(builds, operationRunner({ docker, desired, progress: request.progress, version: request.version }), { parallel: request.parallel });
+    desired = await desiredNow();
+    plan = planUp(observed, desired, { ...request, build: "never" });
+  }
   for (const name of plan.unchanged) request.progress({ resource: `Container ${name}`, text: "Running", status: "done" });
   await runDag(plan.nodes, operationRunner({ docker, desired, progress: request.progress, version: request.version, stopTimeout: request.stopTimeout }), {
     parallel: request.parallel,

@@ -18,7 +18,7 @@ export interface DesiredService {
   replicas: number;
   hash: string;
   image: string;
-  /** the image's id on the engine; "" when the engine does not have it (yet: the plan pulls it) */
+  /** the image's id on the engine; "" when the engine does not have it (yet: the plan pulls or builds it) */
   imageId: string;
   /** engine names of its networks, the first one the container is created on */
   networks: string[];
@@ -103,15 +103,15 @@ function desiredService(project: Project, graph: Graph, name: string, options: D
   if (config.container_name && replicas > 1) {
     throw new UserError(`services.${name}: cannot scale to ${replicas}: container_name "${config.container_name}" must be unique`);
   }
-  if (!config.image) throw new UserError(`services.${name}: building images is not supported by berth yet: give the service an image`);
+  const image = serviceImage(project.name, name, config);
   const edges = graph.edgesFrom(name);
   return {
     name,
     config,
     replicas,
     hash: serviceHash(config),
-    image: config.image,
-    imageId: options.imageIds[config.image] ?? "",
+    image,
+    imageId: options.imageIds[image] ?? "",
     networks: config.network_mode ? [] : serviceNetworks(config).map((key) => project.networks[key]!.name),
     volumes: (config.volumes ?? []).filter((v) => v.type === "volume" && v.source && project.volumes[v.source]).map((v) => project.volumes[v.source!]!.name),
     parents: parentServices(config),
@@ -131,6 +131,11 @@ function parentServices(config: Service): string[] {
     if (first !== "container") parents.add(first === "service" ? second! : first!);
   }
   return [...parents];
+}
+
+/** The service's image: its `image:`, else, for a service built from a `build:` section, `<project>-<service>` (as Compose names it). */
+export function serviceImage(project: string, name: string, config: Service): string {
+  return config.image ?? `${project}-${name}`;
 }
 
 /** The service's network keys, highest priority first, then by name: as compose attaches them. */

@@ -6,6 +6,8 @@ export type WaitCondition = "service_healthy" | "service_completed_successfully"
 
 export type Operation =
   | { kind: "pull-image"; image: string }
+  /** builds `service`'s build section into `image` */
+  | { kind: "build-image"; service: string; image: string }
   | { kind: "create-network"; name: string; key: string; definition: NetworkDefinition }
   | { kind: "create-volume"; name: string; key: string; definition: VolumeDefinition }
   /** `name` is the temporary `<old id12>_<name>` when it replaces a container that still holds the name */
@@ -51,6 +53,8 @@ export function describe(op: Operation): string {
   switch (op.kind) {
     case "pull-image":
       return `pull image ${op.image}`;
+    case "build-image":
+      return `build image ${op.image}`;
     case "create-network":
       return `create network ${op.name}`;
     case "create-volume":

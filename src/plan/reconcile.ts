@@ -12,6 +12,10 @@ export interface UpOptions {
   /** --no-start: create, do not start */
   noStart?: boolean;
   removeOrphans?: boolean;
+  /** --build: build every service that has a build section; --no-build: none (a missing image is then pulled) */
+  build?: "always" | "never";
+  /** --pull: overrides the services' pull_policy */
+  pull?: "always" | "missing" | "never";
 }
 
 const RUNNING = ["running", "paused", "restarting"];
@@ -34,12 +38,13 @@ export function planUp(observed: ObservedState, desired: DesiredState, options: 
     volumeNodes.set(volume.name, plan.add({ kind: "create-volume", name: volume.name, key: volume.key, definition: volume.definition }));
   }
 
-  const pullNodes = new Map<string, string>();
+  /** image → the node that pulls or builds it */
+  const imageNodes = new Map<string, string>();
   for (const service of desired.services) {
-    const policy = service.config.pull_policy ?? "missing";
-    const pull = policy === "always" || (service.imageId === "" && policy !== "never" && policy !== "build");
-    if (service.imageId === "" && !pull) throw new UserError(`No such image: ${service.image} (service ${service.name} has pull_policy: ${policy})`);
-    if (pull && !pullNodes.has(service.image)) pullNodes.set(service.image, plan.add({ kind: "pull-image", image: service.image }));
+    const action = imageAction(service, options);
+    if (!action || imageNodes.has(service.image)) continue;
+    const op = action === "pull" ? { kind: "pull-image" as const, image: service.image } : { kind: "build-image" as const, service: service.name, image: service.image };
+    imageNodes.set(service.image, plan.add(op));
   }
 
   const containers = observed.containers.filter((c) => !c.oneoff).sort(byServiceAndNumber);
@@ -61,7 +66,7 @@ export function planUp(observed: ObservedState, desired: DesiredState, options: 
   for (const service of desired.services) {
     const mine = containers.filter((c) => c.service === service.name);
     const serviceCreateAfter = [
-      pullNodes.get(service.image),
+      imageNodes.get(service.image),
       ...service.networks.map((n) => networkNodes.get(n)),
       ...service.volumes.map((v) => volumeNodes.get(v)),
       ...service.parents.flatMap((p) => ready.get(p) ?? []),
@@ -123,6 +128,27 @@ export function planUp(observed: ObservedState, desired: DesiredState, options: 
     else orphans.push(container.name);
   }
   return { nodes: plan.nodes, unchanged, orphans };
+}
+
+/**
+ * Whether the service's image is built, pulled or used as it is, by Compose's rules: a service with a build
+ * section builds its image when missing, always with --build or pull_policy: build, never with --no-build;
+ * otherwise pull_policy (or --pull) decides: always, missing (the default), never.
+ */
+export function imageAction(service: DesiredService, options: Pick<UpOptions, "build" | "pull">): "build" | "pull" | undefined {
+  const policy = options.pull ?? service.config.pull_policy ?? "missing";
+  const missing = service.imageId === "";
+  if (service.config.build && options.build !== "never") return options.build === "always" || policy === "build" || missing ? "build" : undefined;
+  if (service.config.build) {
+    if (!missing) return undefined;
+    if (!service.config.image) throw new UserError(`No such image: ${service.image} (service ${service.name} is built from its build section, and --no-build was given)`);
+  } else if (policy === "build") {
+    throw new UserError(`service ${service.name} has pull_policy: build but no build section`);
+  }
+  if (policy === "always") return "pull";
+  if (!missing) return undefined;
+  if (policy === "never") throw new UserError(`No such image: ${service.image} (service ${service.name} has pull_policy: never)`);
+  return "pull";
 }
 
 /** Why depends_on's `restart: true` restarts the service: a dependency it names so is being recreated. */

@@ -201,6 +201,8 @@ describe("berth logs / exec / run / lifecycle / info commands (e2e, root)", func
     assert.equal((await states())["cmds-web-1"], "running");
 
     ok(["--profile", "idle", "kill", "-s", "SIGTERM", "idle"]);
+    // As with docker, a kill with any signal but KILL returns once the signal is sent, not once the process ended.
+    await docker().getContainer("cmds-idle-1").wait();
     const idle = await docker().getContainer("cmds-idle-1").inspect();
     assert.deepEqual([idle.State.Running, idle.State.ExitCode], [false, 0], "the TERM trap ran: the signal was TERM, not KILL");
     fails(["--profile", "idle", "rm", "idle"], 1, /use -f to remove without asking/);

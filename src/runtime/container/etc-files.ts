@@ -45,7 +45,8 @@ export interface DnsSettings {
  * On a user network the one nameserver is the network's DNS server (`networkDns`, its gateway), which forwards
  * the rest upstream. Otherwise given servers (Dns) win, else the host's resolv.conf's, without loopback
  * nameservers unless the container shares the host's network (it could not reach them from its own namespace).
- * Search domains and options: given ones (DnsSearch, DnsOptions), else the host's.
+ * Search domains and options: given ones (DnsSearch, DnsOptions), else the host's; on a user network, with
+ * ndots:0 unless they set ndots.
  */
 export function resolvConf(dns: DnsSettings, hostNetwork: boolean, networkDns?: string): string {
   const host = readHostFile("/etc/resolv.conf").split("\n");
@@ -53,7 +54,10 @@ export function resolvConf(dns: DnsSettings, hostNetwork: boolean, networkDns?: 
   const servers = networkDns ? [networkDns]
     : dns.servers.length > 0 ? dns.servers : hostServers.filter((s) => hostNetwork || !/^(127\.|::1$)/.test(s));
   const search = dns.search.length > 0 ? dns.search : host.flatMap((l) => /^\s*search\s+(.+)/.exec(l)?.[1]?.split(/\s+/) ?? []);
-  const options = dns.options.length > 0 ? dns.options : host.flatMap((l) => /^\s*options\s+(.+)/.exec(l)?.[1]?.split(/\s+/) ?? []);
+  const given = dns.options.length > 0 ? dns.options : host.flatMap((l) => /^\s*options\s+(.+)/.exec(l)?.[1]?.split(/\s+/) ?? []);
+  // As Docker's embedded DNS: names without a dot (other containers) go to the network's server as they are,
+  // not first through the search domains; an ndots already set stays.
+  const options = networkDns && !given.some((o) => o.startsWith("ndots:")) ? [...given, "ndots:0"] : given;
   return [
     ...servers.map((s) => `nameserver ${s}`),
     ...(search.length > 0 ? [`search ${search.join(" ")}`] : []),

@@ -1,7 +1,8 @@
 // Docker's shapes of a container: `GET /containers/{id}/json` (ContainerInspectInfo) and one entry of
 // `GET /containers/json` (ContainerInfo).
-import type { ContainerInfo, ContainerInspectInfo } from "dockerode";
+import type { ContainerInfo, ContainerInspectInfo, Port } from "dockerode";
 import { inspectMounts } from "../volume/setup.js";
+import type { PortMap } from "../network/ports.js";
 import type { NetworkService } from "../network/service.js";
 import type { VolumeStore } from "../volume/store.js";
 import { commandOf } from "./config.js";
@@ -112,6 +113,16 @@ function statusText(record: ContainerRecord, now: number): string {
   }
 }
 
+/** The list's Ports, as dockerd flattens NetworkSettings.Ports: a row per binding; an exposed port without one has no IP or PublicPort. */
+function portList(ports: PortMap): Port[] {
+  return Object.entries(ports).flatMap(([key, bindings]) => {
+    const [privatePort, type = "tcp"] = key.split("/");
+    const PrivatePort = Number(privatePort);
+    if (!bindings?.length) return [{ PrivatePort, Type: type } as Port]; // dockerd omits the empty fields
+    return bindings.map((b) => ({ IP: b.HostIp, PrivatePort, PublicPort: Number(b.HostPort), Type: type }));
+  });
+}
+
 export function summarizeContainer(c: Container, volumes: VolumeStore, networks: NetworkService, now = Date.now()): ContainerInfo {
   const { record } = c;
   return {
@@ -121,7 +132,7 @@ export function summarizeContainer(c: Container, volumes: VolumeStore, networks:
     ImageID: record.Image,
     Command: commandOrEmpty(record).join(" "),
     Created: Math.floor(Date.parse(record.Created) / 1000),
-    Ports: [],
+    Ports: portList((c.running && c.ports) || {}),
     Labels: record.Config.Labels,
     State: record.State.Status,
     Status: statusText(record, now),

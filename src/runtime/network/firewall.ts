@@ -1,6 +1,7 @@
 // nftables rules for bridge networks, in berth's own table `ip berth`:
 //  - traffic within a network passes (br_netfilter sends bridged frames through the forward hook too);
-//  - networks are isolated from each other, and an internal network reaches nothing outside itself;
+//  - networks are isolated from each other (but reach each other's published ports through the host's address),
+//    and an internal network reaches nothing outside itself;
 //  - a container's outbound traffic is masqueraded unless its network is internal;
 //  - from outside, only replies and published ports (connections DNATed by ports-rules.ts) reach a network.
 // Each network's rules are three chains reached through verdict maps keyed by bridge name and subnet, so adding
@@ -95,6 +96,9 @@ export class Firewall {
       `add chain ${TABLE} ${from}`,
       `flush chain ${TABLE} ${from}`,
       `add rule ${TABLE} ${from} oifname ${bridge} accept`,
+      // A published port reached through the host's address is another network's container: let it through,
+      // and its replies (conntrack marks both directions DNATed), as Docker does.
+      ...(n.internal ? [] : [`add rule ${TABLE} ${from} ct status dnat accept`]),
       `add rule ${TABLE} ${from} oifname @bridges drop`,
       n.internal ? `add rule ${TABLE} ${from} drop` : `add rule ${TABLE} ${from} accept`,
       `add chain ${TABLE} ${to}`,

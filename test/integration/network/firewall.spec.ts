@@ -70,7 +70,7 @@ describe("network firewall (integration, nftables in a throwaway netns)", functi
     assert.equal(reaches(ns.c1, "10.90.0.2"), false, "internal to the world");
     assert.equal(reaches(ns.c1, "10.81.0.2"), false, "internal to another network");
     assert.equal(reaches(ns.world, "10.81.0.2"), false, "the world cannot open connections into a network");
-    assert.equal((nftHere("list", "chain", "ip", "berth", "from-aaaaaaaaaaaa").match(/accept|drop/g) ?? []).length, 3, "re-adding replaces rules");
+    assert.equal((nftHere("list", "chain", "ip", "berth", "from-aaaaaaaaaaaa").match(/accept|drop/g) ?? []).length, 4, "re-adding replaces rules");
   });
 
   it("works when iptables' FORWARD policy is drop, and takes its own accepts out again", async function () {

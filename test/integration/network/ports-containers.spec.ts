@@ -1,11 +1,12 @@
 // `docker run -p` on real containers through berthd's API (dockerode), berthd in its own test host namespace:
-// busybox httpd answers at the test host's 127.0.0.1 and at its own address, inspect shows Ports as Docker does,
-// a port in use fails the start with dockerd's message, and nothing of a published port outlives its container.
+// busybox httpd answers at the test host's 127.0.0.1 and at its own address (to containers of other networks too),
+// inspect and the container list show Ports as Docker does, a port in use fails the start with dockerd's message,
+// and nothing of a published port outlives its container.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import Docker from "dockerode";
 import { inTestHost } from "../engine/berthd.js";
-import { BUSYBOX, useEngine, type Engine } from "../containers/helpers.js";
+import { BUSYBOX, demux, useEngine, type Engine } from "../containers/helpers.js";
 
 /** The test host's own address, on a link of its own. */
 const HOST_ADDRESS = "198.51.100.1";
@@ -67,12 +68,19 @@ describe("published ports of containers (integration, berthd in a test host name
     assert.equal(get("127.0.0.1", ephemeral!), hello);
     assert.equal(get(HOST_ADDRESS, ephemeral!, 1), "no answer", "a 127.0.0.1 binding is for loopback only");
     assert.equal(portsTable(), true);
+    const listed = async () => (await docker.listContainers({ all: true, filters: { id: [c.id] } }))[0]!.Ports;
+    assert.deepEqual(await listed(), [
+      { PrivatePort: 443, Type: "tcp" },
+      { IP: "0.0.0.0", PrivatePort: 80, PublicPort: 8080, Type: "tcp" },
+      { IP: "127.0.0.1", PrivatePort: 80, PublicPort: Number(ephemeral), Type: "tcp" },
+    ], "docker ps's Ports, as dockerd lists them");
 
     await c.stop({ t: 0 });
     // The teardown runs off the exit's critical path: wait for it (mocha's timeout bounds the wait).
     while (portsTable()) await new Promise((done) => setTimeout(done, 50));
     assert.equal(get("127.0.0.1", 8080, 1), "no answer", "a stopped container publishes nothing");
     assert.deepEqual((await c.inspect()).NetworkSettings.Ports, {}, "and shows no ports, as Docker");
+    assert.deepEqual(await listed(), [], "nor lists any");
   });
 
   it("the docker CLI: docker run --network X -p 8082:80 -p 127.0.0.1:5353:53/udp, docker port", async function () {
@@ -81,8 +89,34 @@ describe("published ports of containers (integration, berthd in a test host name
     docker("run", "-d", "--name", "cli", "--network", "published", "-p", "8082:80", "-p", "127.0.0.1:5353:53/udp", BUSYBOX, "sh", "-c", HTTPD);
     assert.deepEqual(docker("port", "cli").trim().split("\n").sort(), ["53/udp -> 127.0.0.1:5353", "80/tcp -> 0.0.0.0:8082"]);
     assert.match(get(HOST_ADDRESS, 8082), /^hello from /);
+    assert.equal(docker("ps", "--filter", "name=cli", "--format", "{{.Ports}}").trim(), "127.0.0.1:5353->53/udp, 0.0.0.0:8082->80/tcp");
     docker("rm", "-f", "cli");
     docker("network", "rm", "published");
+  });
+
+  it("a container on another network reaches a published port through the host's address, not the container directly", async function () {
+    await docker.createNetwork({ Name: "front" });
+    await docker.createNetwork({ Name: "back" });
+    try {
+      const server = await run("server", { NetworkMode: "back", PortBindings: { "80/tcp": [{ HostPort: "8083" }] } });
+      const serverInfo = await server.inspect();
+      const direct = serverInfo.NetworkSettings.Networks.back!.IPAddress;
+      const client = await docker.createContainer({ Image: BUSYBOX, name: "client", Cmd: ["sleep", "300"], HostConfig: { NetworkMode: "front" } });
+      await client.start();
+      /** wget from the client, retrying while the server starts; the body, or "no answer" after the last try. */
+      // `timeout` bounds each try: busybox's own wget -T crashes.
+      const fetchFrom = async (url: string, tries: number) => {
+        const script = `i=${tries}; while [ $i -gt 0 ]; do timeout 1 wget -q -O - ${url} && exit 0; i=$((i - 1)); sleep 0.2; done; echo no answer`;
+        const exec = await client.exec({ Cmd: ["sh", "-c", script], AttachStdout: true, AttachStderr: true });
+        return (await demux(docker, await exec.start({ hijack: true, stdin: false }))).stdout.trim();
+      };
+      assert.equal(await fetchFrom(`http://${HOST_ADDRESS}:8083/`, 50), `hello from ${serverInfo.Config.Hostname}`);
+      assert.equal(await fetchFrom(`http://${direct}/`, 1), "no answer", "networks stay isolated from each other");
+    } finally {
+      for (const c of await docker.listContainers({ all: true })) await docker.getContainer(c.Id).remove({ force: true });
+      await docker.getNetwork("front").remove();
+      await docker.getNetwork("back").remove();
+    }
   });
 
   it("a port already allocated fails the start with dockerd's message and leaves the first container serving", async function () {

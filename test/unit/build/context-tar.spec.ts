@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { extract } from "tar-stream";
-import { contextTar } from "../../../src/cli/build.js";
+import { contextTar } from "../../../src/orchestrate/build.js";
 
 async function names(dir: string, dockerfile: string, inline?: string): Promise<string[]> {
   const reader = extract();

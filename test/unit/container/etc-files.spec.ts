@@ -16,4 +16,10 @@ describe("container /etc files on networks", () => {
     assert.equal(resolvConf(dns, false, "172.18.0.1"), "nameserver 172.18.0.1\nsearch example.test\noptions ndots:2\n");
     assert.equal(resolvConf(dns, false), "nameserver 10.0.0.53\nsearch example.test\noptions ndots:2\n");
   });
+
+  it("adds options ndots:0 on a user network, as Docker does, after the given options", () => {
+    const dns = { servers: [], search: [], options: ["edns0"] };
+    assert.equal(resolvConf(dns, false, "172.18.0.1"), "nameserver 172.18.0.1\noptions edns0 ndots:0\n");
+    assert.doesNotMatch(resolvConf({ servers: ["10.0.0.53"], search: [], options: ["edns0"] }, false), /ndots/, "not without the network's server");
+  });
 });

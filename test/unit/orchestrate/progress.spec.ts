@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { Writable } from "node:stream";
 import type { ContainerInspectInfo } from "dockerode";
-import { lineRenderer, type ProgressEvent } from "../../../src/orchestrate/progress.js";
-import { ttyRenderer } from "../../../src/orchestrate/progress-tty.js";
+import { main } from "../../../src/cli/main.js";
+import { jsonRenderer, lineRenderer, progressRenderer, resolveMode, type ProgressEvent } from "../../../src/orchestrate/progress.js";
 import { completedSuccessfully, demultiplex, healthy, runningOrHealthy } from "../../../src/orchestrate/wait.js";
 import { formatDependsOn, parseDependsOn } from "../../../src/plan/labels.js";
 
@@ -11,19 +12,16 @@ describe("progress renderers", () => {
     { resource: "Container demo-db-1", text: "Skipped", status: "warning", detail: "optional" },
     { resource: "Container demo-web-1", text: "Started", status: "done" },
   ];
-  /** What a terminal shows after `text` was written to it: cursor-up-and-clear redraws applied, colours dropped. */
-  function screen(text: string): string[] {
-    const rows: string[] = [];
-    let row = 0;
-    for (const part of text.split(/(\x1b\[\d+F|\x1b\[2K|\n)/)) {
-      const up = /^\x1b\[(\d+)F$/.exec(part);
-      if (part === "") continue;
-      if (up) row -= Number(up[1]);
-      else if (part === "\n") row++;
-      else if (part === "\x1b[2K") rows[row] = "";
-      else rows[row] = (rows[row] ?? "") + part.replace(/\x1b\[\d+m/g, "");
-    }
-    return rows;
+  /** A stream that keeps what is written to it, a terminal when `isTTY`. */
+  function capture(isTTY: boolean): NodeJS.WriteStream & { text: string } {
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        stream.text += String(chunk);
+        done();
+      },
+    }) as unknown as NodeJS.WriteStream & { text: string };
+    Object.assign(stream, { text: "", isTTY, columns: 80 });
+    return stream;
   }
 
   it("plain: every event, one line each, no symbols", () => {
@@ -32,34 +30,71 @@ describe("progress renderers", () => {
     assert.equal(out, "Container demo-web-1  Starting\nContainer demo-db-1  Skipped optional\nContainer demo-web-1  Started\n");
   });
 
-  it("terminal: one line per resource redrawn in place, marked, with its elapsed time, under a running count", () => {
+  it("json: every event as one JSON object on a line of its own", () => {
     let out = "";
-    let clock = 0;
-    const tty = ttyRenderer((text) => (out += text), 50, () => clock);
-    tty.progress(events[0]!);
-    const first = screen(out);
-    assert.equal(first[0], "[+] Running 0/1");
-    assert.match(first[1]!, /^ ⠋ Container demo-web-1 {2}Starting +0\.0s$/);
-    assert.equal(first[1]!.length, 50, "the time is right-aligned to the width");
-    clock = 1200;
-    tty.progress(events[1]!);
-    clock = 2500;
-    tty.progress(events[2]!);
-    tty.stop();
-    const last = screen(out);
-    assert.equal(last.length, 3, "redrawn in place, not appended");
-    assert.equal(last[0], "[+] Running 2/2");
-    assert.match(last[1]!, /^ ✔ Container demo-web-1 {2}Started +2\.5s$/);
-    assert.match(last[2]!, /^ ! Container demo-db-1 {2}Skipped optional +0\.0s$/);
+    events.forEach(jsonRenderer((line) => (out += line)));
+    const lines = out.split("\n");
+    assert.equal(lines.pop(), "", "each object ends its line");
+    assert.deepEqual(lines.map((line) => JSON.parse(line)), events);
   });
 
-  it("terminal: a line too long for the width is cut, keeping the time", () => {
-    let out = "";
-    const tty = ttyRenderer((text) => (out += text), 30, () => 0);
-    tty.progress(events[2]!);
-    tty.stop();
-    assert.equal(screen(out).at(-1), " ✔ Container demo-web-1 … 0.0s");
-    assert.equal(screen(out).at(-1)!.length, 30);
+  it("auto: the task list on a terminal; plain lines off one, or with CI set", () => {
+    assert.equal(resolveMode("auto", true, {}), "tty");
+    assert.equal(resolveMode("auto", false, {}), "plain");
+    assert.equal(resolveMode("auto", true, { CI: "true" }), "plain");
+    for (const mode of ["tty", "plain", "json", "quiet"] as const) assert.equal(resolveMode(mode, false, { CI: "1" }), mode);
+  });
+
+  it("the chosen renderer writes to its stream: plain and json lines, nothing when quiet", async () => {
+    const shown = async (mode: "auto" | "json" | "quiet") => {
+      const stream = capture(false);
+      const renderer = await progressRenderer(mode, stream, {});
+      events.forEach(renderer.progress);
+      await renderer.stop();
+      return stream.text;
+    };
+    assert.equal(await shown("auto"), "Container demo-web-1  Starting\nContainer demo-db-1  Skipped optional\nContainer demo-web-1  Started\n");
+    assert.equal((await shown("json")).split("\n").length, events.length + 1);
+    assert.equal(await shown("quiet"), "");
+  });
+
+  it("terminal: a listr2 task list, one task per resource with its result, and its time once done", async () => {
+    const stream = capture(true);
+    const renderer = await progressRenderer("tty", stream, {});
+    events.forEach(renderer.progress);
+    renderer.progress({ resource: "Network demo_default", text: "Creating", status: "working" });
+    await renderer.stop();
+    // the last frame: colours and cursor moves dropped
+    const frame = stream.text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").trimEnd().split("\n").slice(-4);
+    assert.match(frame[0]!, /Container demo-web-1 {2}Started \[\d+(\.\d)?s\]$/);
+    assert.match(frame[1]!, /Container demo-db-1 {2}Skipped optional$/);
+    assert.match(frame[2]!, /Network demo_default {2}Interrupted$/, "what still works at the end is shown as not finished");
+  });
+});
+
+describe("--progress", () => {
+  it("takes auto, tty, plain, json or quiet; anything else is an error naming them", async () => {
+    const write = process.stderr.write;
+    let stderr = "";
+    process.stderr.write = ((text: string) => ((stderr += text), true)) as typeof process.stderr.write;
+    try {
+      assert.equal(await main(["--progress", "fancy", "ls"]), 1);
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.match(stderr, /option '--progress <mode>' argument 'fancy' is invalid\. Allowed choices are auto, tty, plain, json, quiet\./);
+  });
+
+  it("accepts each mode before a command", async () => {
+    const write = process.stdout.write;
+    let stdout = "";
+    process.stdout.write = ((text: string) => ((stdout += text), true)) as typeof process.stdout.write;
+    try {
+      for (const mode of ["auto", "tty", "plain", "json", "quiet"]) assert.equal(await main(["--progress", mode, "version", "--short"]), 0, mode);
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(stdout.split("\n").length, 6, "version ran each time");
   });
 });
 
