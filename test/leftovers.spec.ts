@@ -36,14 +36,16 @@ function processes(): { pid: number; exe: string; cmdline: string; cwd: string }
   });
 }
 
-/** Container cgroup groups of test daemons (a real berthd on the default root may run on this machine). */
+/** Container cgroup groups of test daemons, berthd's and dockerd's (a real berthd on the default root may run on this machine). */
 function testCgroupGroups(): string[] {
   const found: string[] = [];
   const walk = (dir: string, depth: number) => {
     if (depth > 6) return;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
-      if (/^berth-[0-9a-f]{12}$/.test(entry.name) && entry.name !== cgroupGroup(DEFAULT_ROOT)) found.push(join(dir, entry.name));
+      const daemonGroup = /^berth-[0-9a-f]{12}$/.test(entry.name) && entry.name !== cgroupGroup(DEFAULT_ROOT);
+      // The real dockerd of the engine-parity suite puts its containers in a group named after its temp root.
+      if (daemonGroup || entry.name.startsWith("berth-dockerd-")) found.push(join(dir, entry.name));
       else walk(join(dir, entry.name), depth + 1);
     }
   };

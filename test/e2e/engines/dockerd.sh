@@ -50,8 +50,10 @@ finish() {
   wait "$dockerd" || true
   kill -TERM "$containerd"
   wait "$containerd" || true
-  for dir in /sys/fs/cgroup/*/"$cgroup"; do
-    if [ -d "$dir" ]; then rmdir "$dir"; fi
+  # A relative --cgroup-parent lands below dockerd's own cgroup, which differs per hierarchy (memory may be
+  # nested under the session's group): find the group wherever it is, and remove it deepest first.
+  find /sys/fs/cgroup -type d -name "$cgroup" -prune -print | while read -r dir; do
+    find "$dir" -depth -type d -exec rmdir {} +
   done
 }
 trap 'finish; exit 0' TERM INT
