@@ -10,7 +10,7 @@ import { Agent } from "node:http";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { startEngine, stopEngine, type Engine } from "../integration/containers/helpers.js";
-import { root, runBerth } from "./run-berth.js";
+import { berthOk, root, runBerth } from "./run-berth.js";
 
 // Each service ends at once on SIGTERM (sleep as PID 1 would not), so stops take no grace period.
 const serve = (line: string) => ["sh", "-c", `${line}; trap 'exit 0' TERM; sleep 1000 & wait`];
@@ -39,11 +39,7 @@ describe("berth logs / exec / run / lifecycle / info commands (e2e, root)", func
   let elsewhere: string;
   const host = () => `unix://${engine.daemon.socket}`;
   const berth = (args: string[], cwd = dir, input?: string) => runBerth(cwd, ["--host", host(), ...args], {}, input);
-  const ok = (args: string[], cwd = dir, input?: string) => {
-    const r = berth(args, cwd, input);
-    assert.equal(r.status, 0, `berth ${args.join(" ")}:\n${r.stderr}`);
-    return r;
-  };
+  const ok = (args: string[], cwd = dir, input?: string) => berthOk(cwd, engine.daemon.socket, args, input);
   const fails = (args: string[], status: number, message: RegExp) => {
     const r = berth(args);
     assert.equal(r.status, status, `berth ${args.join(" ")}:\n${r.stdout}${r.stderr}`);

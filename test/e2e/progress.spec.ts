@@ -5,17 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEngine, stopEngine, type Engine } from "../integration/containers/helpers.js";
-import { runBerth } from "./run-berth.js";
+import { berthOk } from "./run-berth.js";
 
 describe("berth --progress (e2e, root)", function () {
   this.timeout(120_000);
   let engine: Engine;
   let dir: string;
-  const ok = (args: string[]) => {
-    const r = runBerth(dir, ["--host", `unix://${engine.daemon.socket}`, ...args]);
-    assert.equal(r.status, 0, `berth ${args.join(" ")}:\n${r.stderr}`);
-    return r;
-  };
+  const ok = (args: string[]) => berthOk(dir, engine.daemon.socket, args);
   const projectLabel = { label: ["com.docker.compose.project=prog"] };
 
   before(async () => {

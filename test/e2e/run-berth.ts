@@ -1,4 +1,5 @@
 // Runs the compiled CLI (bin/berth.js) as a user would, with a controlled environment.
+import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { IN_TEST_HOST } from "../integration/engine/berthd.js";
@@ -37,4 +38,11 @@ export function runBerthAsync(cwd: string, args: string[], env: Record<string, s
     child.once("error", reject);
     child.once("close", (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** Runs berth against the engine on `socket` and asserts it succeeded, showing its stderr if not. */
+export function berthOk(cwd: string, socket: string, args: string[], input?: string) {
+  const r = runBerth(cwd, ["--host", `unix://${socket}`, ...args], {}, input);
+  assert.equal(r.status, 0, `berth ${args.join(" ")}:\n${r.stderr}`);
+  return r;
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUSYBOX, loadBusybox, startEngine, stopEngine, type Engine } from "../integration/containers/helpers.js";
-import { runBerth } from "./run-berth.js";
+import { berthOk } from "./run-berth.js";
 
 const COMPOSE = JSON.stringify({
   name: "built",
@@ -17,11 +17,7 @@ describe("berth up with a build section (e2e, root)", function () {
   this.timeout(120_000);
   let engine: Engine;
   let dir: string;
-  const ok = (args: string[]) => {
-    const r = runBerth(dir, ["--host", `unix://${engine.daemon.socket}`, ...args]);
-    assert.equal(r.status, 0, `berth ${args.join(" ")}:\n${r.stderr}`);
-    return r;
-  };
+  const ok = (args: string[]) => berthOk(dir, engine.daemon.socket, args);
   const container = async () => {
     const list = await engine.docker.listContainers({ all: true, filters: { label: ["com.docker.compose.project=built"] } });
     return list.map((c) => ({ name: c.Names[0]!.slice(1), id: c.Id, image: c.ImageID, state: c.State }));

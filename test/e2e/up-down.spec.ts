@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEngine, stopEngine, type Engine } from "../integration/containers/helpers.js";
-import { root, runBerth } from "./run-berth.js";
+import { berthOk, root, runBerth } from "./run-berth.js";
 
 // Each service ends at once on SIGTERM (sleep as PID 1 would not), so stops take no grace period.
 const serve = (line: string) => ["sh", "-c", `${line}; trap 'exit 0' TERM; sleep 1000 & wait`];
@@ -43,11 +43,7 @@ describe("berth up / ps / down (e2e, root)", function () {
   let dir: string;
   let elsewhere: string;
   const berth = (args: string[], cwd = dir) => runBerth(cwd, ["--host", `unix://${engine.daemon.socket}`, ...args]);
-  const ok = (args: string[], cwd = dir) => {
-    const r = berth(args, cwd);
-    assert.equal(r.status, 0, `berth ${args.join(" ")}:\n${r.stderr}`);
-    return r;
-  };
+  const ok = (args: string[], cwd = dir) => berthOk(cwd, engine.daemon.socket, args);
   const write = (yaml: string) => writeFileSync(join(dir, "compose.yaml"), yaml);
   /** Container name → id, of project demo's containers, running or not. */
   const ids = async () => {
