@@ -1,26 +1,45 @@
 #!/usr/bin/env -S node --
 // `--`: Node would otherwise take berth's own `--env-file` option for its own (nodejs/node#54232).
-// Thin launcher: the CLI is compiled to dist/ by `npm install` (prepare) so start-up never pays for a TS compiler.
-import { createRequire, Module } from "node:module";
+// Thin launcher: runs the CLI bundle (dist/cli/berth.cjs, built by `npm install`'s prepare step; see
+// scripts/bundle-cli.js) through a V8 code cache, so that start-up neither resolves and reads some 300 modules
+// nor compiles them again. The cache is written once, at the end of the first run that had none (or a stale one:
+// V8 checks the source and the flags), and is named by Node's version and flags, since berthd runs with others.
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { Module, createRequire } from "node:module";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Script } from "node:vm";
 
-// dockerode loads what berth never uses at its top level: docker-modem's ssh:// transport (ssh2, ~100 ms) and
-// dockerode's BuildKit session (grpc, ~100 ms). Each is pre-registered in require's cache as a stand-in of the
-// same shape (both export one function) that loads the real module on its first call, so start-up skips them.
-const require = createRequire(createRequire(import.meta.url).resolve("dockerode"));
-for (const path of [require.resolve("docker-modem/lib/ssh.js"), require.resolve("./session.js")]) {
-  let real;
-  const standIn = new Module(path);
-  standIn.filename = path;
-  standIn.loaded = true;
-  standIn.exports = function (...args) {
-    if (!real) {
-      delete require.cache[path];
-      real = require(path);
-    }
-    return real.apply(this, args);
-  };
-  require.cache[path] = standIn;
+const bundle = fileURLToPath(new URL("../dist/cli/berth.cjs", import.meta.url));
+const cacheFile = `${bundle}.${cacheKey(`${process.version} ${process.execArgv.join(" ")}`)}.cache`;
+
+let cachedData;
+try {
+  cachedData = readFileSync(cacheFile);
+} catch {
+  // no cache yet
+}
+const script = new Script(Module.wrap(readFileSync(bundle, "utf8")), { filename: bundle, cachedData });
+if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCache(script.createCachedData()));
+
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+process.exitCode = await module.exports.main(process.argv.slice(2));
+
+/** Writes the cache by rename, so that a berth starting at the same time reads all of it or none. */
+function saveCache(data) {
+  const partial = `${cacheFile}.${process.pid}`;
+  try {
+    writeFileSync(partial, data);
+    renameSync(partial, cacheFile);
+  } catch {
+    rmSync(partial, { force: true }); // a read-only install runs without a cache
+  }
 }
 
-const { main } = await import("../dist/cli/main.js");
-process.exitCode = await main(process.argv.slice(2));
+/** FNV-1a, in hex: a short stable name for a string. */
+function cacheKey(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16);
+}

@@ -1,7 +1,7 @@
 // Compiles schemas/compose.schema.yaml into a standalone validator module, build/compose-schema.cjs.
 // Compiling the schema with ajv takes a few hundred milliseconds, so it happens here, once, instead of
-// in every berth process. The module is CommonJS: validate.ts loads it synchronously, and it requires ajv's
-// runtime helpers by extensionless paths, which only CommonJS resolves.
+// in every berth process. The module is CommonJS: it requires ajv's runtime helpers by extensionless paths,
+// which only CommonJS resolves.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
@@ -22,3 +22,8 @@ const code = standaloneCode(ajv, ajv.compile(schema));
 
 mkdirSync(new URL("build/", root), { recursive: true });
 writeFileSync(new URL("build/compose-schema.cjs", root), code);
+// Its type, so that src/compose/validate.ts can import it (and the CLI bundle include it).
+writeFileSync(
+  new URL("build/compose-schema.d.cts", root),
+  'import type { ValidateFunction } from "ajv";\ndeclare const validate: ValidateFunction;\nexport = validate;\n',
+);

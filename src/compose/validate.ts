@@ -1,15 +1,11 @@
 // Step 3: check a parsed file against the Compose schema (schemas/compose.schema.yaml) and explain the most
 // relevant violation in the user's terms: the key path, where it is, and what would be valid.
-import { createRequire } from "node:module";
 import type { ErrorObject } from "ajv";
+// Compiled ahead of time by scripts/build-schema.js; this relative path holds from src/compose and dist/compose.
+import compiledSchema from "../../build/compose-schema.cjs";
 import { UserError, type Loc, type Path } from "./errors.js";
 import { closest } from "./suggest.js";
 import type { ParsedFile } from "./parse.js";
-
-interface CompiledSchema {
-  (data: unknown): boolean;
-  errors?: ErrorObject[] | null;
-}
 
 /** The part of a schema object the messages read (the compiled validator passes it along with each error). */
 interface SchemaNode {
@@ -18,9 +14,6 @@ interface SchemaNode {
   /** berth's keyword: the detail for a name or string that does not match its pattern */
   hint?: string;
 }
-
-// Compiled ahead of time by scripts/build-schema.js; this relative path holds from src/compose and dist/compose.
-const compiledSchema = createRequire(import.meta.url)("../../build/compose-schema.cjs") as CompiledSchema;
 
 /** Unknown keys in objects with at most this many keys get the allowed keys listed. */
 const MAX_LISTED_KEYS = 8;
