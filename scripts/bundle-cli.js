@@ -42,8 +42,8 @@ await build({
   external: ["*.node", "netlink"], // netlink finds its prebuilt addon from its own directory
   plugins: [deferUnused],
   // ES modules locate files from import.meta; in the bundle that is the bundle's own location.
-  define: { "import.meta.url": "__bundle_url", "import.meta.dirname": "__dirname" },
-  banner: { js: 'const __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+  define: { "import.meta.url": "bundleUrl", "import.meta.dirname": "__dirname" },
+  inject: [new URL("bundle-import-meta.js", import.meta.url).pathname],
   logLevel: "warning",
   metafile: process.env.BUNDLE_SIZES !== undefined,
 }).then(({ metafile }) => metafile && console.log(JSON.stringify(metafile)));
