@@ -39,7 +39,9 @@ await build({
   platform: "node",
   format: "cjs",
   target: "node20",
-  external: ["*.node", "netlink"], // netlink finds its prebuilt addon from its own directory
+  // netlink finds its prebuilt addon from its own directory; protobufjs serves only dockerode's BuildKit
+  // progress decoder, which berth never calls: left out, it stays unread.
+  external: ["*.node", "netlink", "protobufjs"],
   plugins: [deferUnused],
   // ES modules locate files from import.meta; in the bundle that is the bundle's own location.
   define: { "import.meta.url": "bundleUrl", "import.meta.dirname": "__dirname" },
