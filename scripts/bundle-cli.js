@@ -2,7 +2,7 @@
 // dist/cli/berth.cjs, that bin/berth.js runs through a V8 code cache. Node 20 resolves, reads and compiles each of
 // the CLI's ~300 ES modules at every start (about half of `berth ps`'s time); one file with cached code does not.
 // The bundle sits beside main.js so that the paths the modules compute from their own location still hold.
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { build } from "esbuild";
 
@@ -32,9 +32,10 @@ const deferUnused = {
   },
 };
 
-await build({
+const { outputFiles, metafile } = await build({
   entryPoints: [new URL("dist/cli/main.js", root).pathname],
   outfile,
+  write: false, // written below by rename, so that a berth starting meanwhile reads the old bundle or the new one
   bundle: true,
   platform: "node",
   format: "cjs",
@@ -48,7 +49,10 @@ await build({
   inject: [new URL("bundle-import-meta.js", import.meta.url).pathname],
   logLevel: "warning",
   metafile: process.env.BUNDLE_SIZES !== undefined,
-}).then(({ metafile }) => metafile && console.log(JSON.stringify(metafile)));
+});
+writeFileSync(`${outfile}.partial`, outputFiles[0].contents);
+renameSync(`${outfile}.partial`, outfile);
+if (metafile) console.log(JSON.stringify(metafile));
 
 // Code caches of the previous bundle (bin/berth.js would find them stale and write new ones anyway).
 for (const name of readdirSync(new URL("dist/cli/", root))) if (/^berth\.cjs\..*\.cache$/.test(name)) rmSync(new URL(`dist/cli/${name}`, root));
