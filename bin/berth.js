@@ -2,16 +2,21 @@
 // `--`: Node would otherwise take berth's own `--env-file` option for its own (nodejs/node#54232).
 // Thin launcher: runs the CLI bundle (dist/cli/berth.cjs, built by `npm install`'s prepare step; see
 // scripts/bundle-cli.js) through a V8 code cache, so that start-up neither resolves and reads some 300 modules
-// nor compiles them again. The cache is written once, at the end of the first run that had none (or a stale one:
-// V8 checks the source and the flags), and is named by Node's version and flags, since berthd runs with others.
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+// nor compiles them again. The cache is written once, at the end of the first run that had none or a rejected one.
+// It is named by Node's version and flags (berthd runs with others) and by the bundle file's identity: V8 checks
+// a cache only against the source's length, so a rebuilt bundle of the same length must not find the old cache.
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { Module, createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Script } from "node:vm";
 
 const bundle = fileURLToPath(new URL("../dist/cli/berth.cjs", import.meta.url));
-const cacheFile = `${bundle}.${cacheKey(`${process.version} ${process.execArgv.join(" ")}`)}.cache`;
+const bundleFd = openSync(bundle); // one open file for its identity and its text, even if a rebuild replaces it
+const { ino, mtimeMs, size } = fstatSync(bundleFd);
+const source = readFileSync(bundleFd, "utf8");
+closeSync(bundleFd);
+const cacheFile = `${bundle}.${cacheKey(`${process.version} ${process.execArgv.join(" ")} ${ino} ${mtimeMs} ${size}`)}.cache`;
 
 let cachedData;
 try {
@@ -19,7 +24,7 @@ try {
 } catch {
   // no cache yet
 }
-const script = new Script(Module.wrap(readFileSync(bundle, "utf8")), { filename: bundle, cachedData });
+const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
 if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCache(script.createCachedData()));
 
 const module = { exports: {} };
