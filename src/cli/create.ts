@@ -4,15 +4,21 @@ import { engine } from "../engine/client.js";
 import { up } from "../orchestrate/up.js";
 import { load, type GlobalOptions } from "./options.js";
 import { BERTH_VERSION, stderrProgress, stderrWarn } from "./project-scope.js";
+import { parseScale } from "./up.js";
 
 export interface CreateOptions {
   forceRecreate?: boolean;
   recreate: boolean;
   removeOrphans?: boolean;
+  scale: string[];
+  /** --build (true) / --no-build (false) */
+  build?: boolean;
+  pull?: "always" | "missing" | "never";
 }
 
 export async function createCommand(globals: GlobalOptions, services: string[], options: CreateOptions): Promise<void> {
   if (options.forceRecreate && !options.recreate) throw new UserError("--force-recreate and --no-recreate are incompatible");
+  const scale = parseScale(options.scale);
   const loaded = load(globals, services);
   const docker = await engine({ host: globals.host });
   const renderer = await stderrProgress(globals.progress);
@@ -20,9 +26,12 @@ export async function createCommand(globals: GlobalOptions, services: string[], 
     docker,
     loaded,
     services,
+    scale,
     recreate: options.forceRecreate ? "force" : options.recreate ? "diverged" : "never",
     noStart: true,
     removeOrphans: options.removeOrphans,
+    ...(options.build !== undefined && { build: options.build ? "always" : "never" }),
+    pull: options.pull,
     progress: renderer.progress,
     warn: stderrWarn,
     version: BERTH_VERSION,

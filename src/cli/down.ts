@@ -1,7 +1,9 @@
-// `berth down`: stop and remove the project's containers and networks (and volumes with -v), found by their labels.
+// `berth down`: stop and remove the project's containers and networks (and volumes with -v, images with --rmi),
+// found by their labels.
 import { engine } from "../engine/client.js";
 import { parallelLimit } from "../orchestrate/executor.js";
 import { down } from "../orchestrate/down.js";
+import { removeImagesMode } from "../plan/down-images.js";
 import type { GlobalOptions } from "./options.js";
 import { BERTH_VERSION, projectScope, seconds, stderrProgress, stderrWarn } from "./project-scope.js";
 
@@ -10,17 +12,22 @@ export interface DownCommandOptions {
   removeOrphans?: boolean;
   timeout?: string;
   parallel?: string;
+  /** local or all */
+  rmi?: string;
 }
 
 export async function downCommand(globals: GlobalOptions, options: DownCommandOptions): Promise<void> {
+  const images = removeImagesMode(options.rmi);
   const stopTimeout = seconds(options.timeout, "--timeout");
   const parallel = parallelLimit(options.parallel, process.env);
   const scope = projectScope(globals);
   const docker = await engine({ host: globals.host });
   const renderer = await stderrProgress(globals.progress);
-  const plan = await down({
+  const result = await down({
     docker,
     project: scope.name,
+    model: scope.loaded?.project,
+    images,
     known: scope.loaded ? new Set(Object.keys(scope.loaded.project.services)) : undefined,
     removeOrphans: options.removeOrphans,
     volumes: options.volumes,
@@ -30,5 +37,5 @@ export async function downCommand(globals: GlobalOptions, options: DownCommandOp
     warn: stderrWarn,
     version: BERTH_VERSION,
   }).finally(() => renderer.stop());
-  if (plan.nodes.length === 0) stderrWarn(`No resource found to remove for project "${scope.name}".`);
+  if (result.plan.nodes.length === 0 && result.images.length === 0) stderrWarn(`No resource found to remove for project "${scope.name}".`);
 }

@@ -4,6 +4,7 @@ import { pipeline } from "node:stream/promises";
 import type Docker from "dockerode";
 import { UserError } from "../compose/errors.js";
 import { engine } from "../engine/client.js";
+import { registryAuth } from "../orchestrate/registry-auth.js";
 import type { GlobalOptions } from "./options.js";
 import { lines } from "./output.js";
 
@@ -83,7 +84,8 @@ async function followProgress(answer: AsyncIterable<Buffer>, quiet?: boolean): P
 
 export async function imagePull(globals: GlobalOptions, name: string, options: { platform?: string; quiet?: boolean }): Promise<void> {
   const docker = await client(globals);
-  await followProgress(await streamingCall(() => docker.pull(name, { ...(options.platform && { platform: options.platform }) })), options.quiet);
+  const auth = await registryAuth(name);
+  await followProgress(await streamingCall(() => docker.pull(name, { ...(options.platform && { platform: options.platform }), ...auth })), options.quiet);
   if (options.quiet) process.stdout.write(`${name}\n`);
 }
 
@@ -91,7 +93,8 @@ export async function imagePush(globals: GlobalOptions, name: string, options: {
   const docker = await client(globals);
   const colon = name.lastIndexOf(":");
   const [repo, tag] = colon > name.lastIndexOf("/") ? [name.slice(0, colon), name.slice(colon + 1)] : [name, "latest"];
-  await followProgress(await streamingCall(() => docker.getImage(repo).push({ tag })), options.quiet);
+  const auth = await registryAuth(name);
+  await followProgress(await streamingCall(() => docker.getImage(repo).push({ tag, ...auth })), options.quiet);
   if (options.quiet) process.stdout.write(`${repo}:${tag}\n`);
 }
 

@@ -1,9 +1,11 @@
 // `berth logs`: the output of the project's containers (all services, or the named ones), each line prefixed
-// `<service>-<n> |`, coloured per container on a terminal, as docker compose logs prints them.
+// `<service>-<n> |`, coloured per container on a terminal, as docker compose logs prints them; with -f, also of
+// the containers that start while it runs.
 import { UserError } from "../compose/errors.js";
 import { parseDuration } from "../compose/syntax/duration.js";
 import { engine } from "../engine/client.js";
 import { engineCall } from "../orchestrate/engine-call.js";
+import { followLogs, type FollowedContainer } from "../orchestrate/follow-logs.js";
 import { containerLines, linePrefix } from "../orchestrate/log-lines.js";
 import type { GlobalOptions } from "./options.js";
 import { serviceContainers } from "./service-containers.js";
@@ -27,18 +29,43 @@ export async function logsCommand(globals: GlobalOptions, services: string[], op
   const since = options.since === undefined ? undefined : unixSeconds(options.since, "--since", now);
   const until = options.until === undefined ? undefined : unixSeconds(options.until, "--until", now);
   const docker = await engine({ host: globals.host });
-  let { containers } = await serviceContainers(docker, globals, services);
-  if (options.index !== undefined) containers = containers.filter((c) => c.number === Number(options.index));
-  const label = (c: (typeof containers)[number]) => `${c.service}-${c.number}`;
-  const width = Math.max(0, ...containers.map((c) => label(c).length));
-  const colour = options.color && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-  await Promise.all(
-    containers.map((c, i) => {
-      const prefix = options.logPrefix ? linePrefix(label(c), width, i, colour) : "";
-      const lineOptions = { follow: options.follow ?? false, timestamps: options.timestamps, tail: options.tail, since, until };
-      return engineCall(() => containerLines(docker, c.id, lineOptions, (line) => process.stdout.write(`${prefix}${line}\n`)));
-    }),
-  );
+  const listedAfter = Date.now() / 1000;
+  const { scope, containers } = await serviceContainers(docker, globals, services);
+  const wanted = (c: FollowedContainer) => (services.length === 0 || services.includes(c.service)) && (options.index === undefined || c.number === Number(options.index));
+  const prefix = prefixes(options.logPrefix && options.color && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
+  containers.filter(wanted).forEach((c) => prefix.add(c));
+  const write = (c: FollowedContainer, line: string) => process.stdout.write(`${options.logPrefix ? prefix.of(c) : ""}${line}\n`);
+  const lineOptions = { follow: options.follow ?? false, timestamps: options.timestamps, tail: options.tail, since, until };
+  if (options.follow) {
+    // containers that start later (a scale-up, a recreate) are followed too, each with a prefix of its own
+    return followLogs({ docker, project: scope.name, containers: containers.filter(wanted), listedAfter, lineOptions, wanted, line: write });
+  }
+  await Promise.all(containers.filter(wanted).map((c) => engineCall(() => containerLines(docker, c.id, lineOptions, (line) => write(c, line)))));
+}
+
+/**
+ * The `<service>-<n> |` prefixes, padded to the longest label so far and coloured in the order containers come
+ * (a replacement keeps its replica's colour), as compose's log printer does.
+ */
+function prefixes(colour: boolean) {
+  /** label → colour index */
+  const seen = new Map<string, number>();
+  let width = 0;
+  const add = (c: FollowedContainer): string => {
+    const label = `${c.service}-${c.number}`;
+    if (!seen.has(label)) {
+      seen.set(label, seen.size);
+      width = Math.max(width, label.length);
+    }
+    return label;
+  };
+  return {
+    add,
+    of(c: FollowedContainer): string {
+      const label = add(c);
+      return linePrefix(label, width, seen.get(label)!, colour);
+    },
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 // berth's command line: global options as Docker Compose has them, one module per command, loaded on demand.
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { createRequire } from "node:module";
 import { UserError } from "../compose/errors.js";
 import { PROGRESS_MODES } from "../orchestrate/progress.js";
@@ -9,6 +9,13 @@ import type { GlobalOptions } from "./options.js";
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A boolean flag's explicit value (`--pause=false`), as Docker Compose's flags take one. */
+function boolValue(value: string): boolean {
+  if (/^(true|1)$/i.test(value)) return true;
+  if (/^(false|0)$/i.test(value)) return false;
+  throw new InvalidArgumentError("use true or false");
+}
 
 function program(): Command {
   const cli = new Command("berth")
@@ -128,6 +135,7 @@ function program(): Command {
     .description("stop and remove the project's containers and networks (found by their labels)")
     .option("-v, --volumes", "also remove the project's named volumes and the containers' anonymous volumes")
     .option("--remove-orphans", "also remove containers of services the compose file no longer has")
+    .option("--rmi <type>", "also remove images: local (those built without an image: name) or all (every service's)")
     .option("-t, --timeout <seconds>", "seconds each container gets to stop before it is killed")
     .option("--parallel <n>", "at most n engine operations at once (default: $COMPOSE_PARALLEL_LIMIT, else unlimited)")
     .action(async (options, command: Command) => (await import("./down.js")).downCommand(globals(command), options));
@@ -197,6 +205,10 @@ function program(): Command {
     .option("--force-recreate", "recreate containers even if nothing changed")
     .option("--no-recreate", "do not recreate containers that exist, even if they changed")
     .option("--remove-orphans", "remove containers of services the compose file no longer has")
+    .option("--scale <service=n>", "create n containers of a service (repeatable; overrides scale and deploy.replicas)", collect, [])
+    .option("--build", "build the images of services with a build section before creating the containers")
+    .option("--no-build", "do not build images, even missing ones")
+    .addOption(new Option("--pull <policy>", "pull images: always, missing or never (overrides pull_policy)").choices(["always", "missing", "never"]))
     .action(async (services: string[], options, command: Command) => (await import("./create.js")).createCommand(globals(command), services, options));
 
   cli
@@ -210,6 +222,25 @@ function program(): Command {
     .action(async (services: string[], options, command: Command) =>
       (await import("./build.js")).buildCommand(globals(command), services, { ...options, noCache: options.cache === false }),
     );
+
+  cli
+    .command("pull")
+    .description("pull the services' images from their registries")
+    .argument("[services...]", "only these services")
+    .option("-q, --quiet", "pull without showing progress")
+    .option("--ignore-pull-failures", "pull what can be pulled, only warn about the rest")
+    .option("--ignore-buildable", "skip services that have a build section")
+    .option("--include-deps", "also pull the images of the services the named ones depend on")
+    .addOption(new Option("--policy <policy>", "missing: only images the engine lacks; always: every one (overrides pull_policy)").choices(["missing", "always"]))
+    .action(async (services: string[], options, command: Command) => (await import("./pull.js")).pullCommand(globals(command), services, options));
+  cli
+    .command("push")
+    .description("push the images the services build to their registries (services with build and image)")
+    .argument("[services...]", "only these services")
+    .option("-q, --quiet", "push without showing progress")
+    .option("--ignore-push-failures", "push what can be pushed, only warn about the rest")
+    .option("--include-deps", "also push the images of the services the named ones depend on")
+    .action(async (services: string[], options, command: Command) => (await import("./pull.js")).pushCommand(globals(command), services, options));
 
   const lifecycle = (name: string, description: string) => cli.command(name).description(description).argument("[services...]", "only these services");
   lifecycle("start", "start the project's stopped containers, dependencies first").action(async (services: string[], _options, command: Command) =>
@@ -269,12 +300,42 @@ function program(): Command {
     .action(async (source: string, destination: string, options, command: Command) => (await import("./cp.js")).cpCommand(globals(command), source, destination, options));
 
   cli
+    .command("commit")
+    .description("create a new image from a service container's changes")
+    .argument("<service>")
+    .argument("[repository]", "REPOSITORY[:TAG] to tag the image with")
+    .option("-a, --author <author>", 'author (e.g. "John Hannibal Smith <hannibal@a-team.com>")')
+    .option("-c, --change <instruction>", "apply a Dockerfile instruction to the image (repeatable): CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ...", collect, [])
+    .option("-m, --message <message>", "commit message")
+    .option("-p, --pause [bool]", "pause the container during the commit: true (default) or false", boolValue, true)
+    .option("--no-pause", "do not pause it")
+    .option("--index <n>", "which replica of the service (default 1)")
+    .action(async (service: string, reference: string | undefined, options, command: Command) =>
+      (await import("./commit.js")).commitCommand(globals(command), service, reference, options),
+    );
+
+  cli
     .command("ls")
     .description("list the projects on the engine (from their containers' labels)")
     .option("-a, --all", "also projects with no running container")
     .option("-q, --quiet", "only project names")
+    .option("--filter <filter>", "only projects whose name matches: name=PATTERN (a regular expression; repeatable)", collect, [])
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
     .action(async (options, command: Command) => (await import("./ls.js")).lsCommand(globals(command), options));
+
+  cli
+    .command("login")
+    .description("log in to a registry (default: Docker Hub); the credentials go to the Docker CLI's config.json")
+    .argument("[server]", "registry host[:port]")
+    .option("-u, --username <username>", "username")
+    .option("-p, --password <password>", "password (insecure: prefer --password-stdin)")
+    .option("--password-stdin", "read the password from standard input")
+    .action(async (server: string | undefined, options, command: Command) => (await import("./login.js")).loginCommand(globals(command), server, options));
+  cli
+    .command("logout")
+    .description("remove a registry's credentials from the Docker CLI's config.json (default: Docker Hub)")
+    .argument("[server]", "registry host[:port]")
+    .action(async (server: string | undefined) => (await import("./login.js")).logoutCommand(server));
 
   cli
     .command("version")

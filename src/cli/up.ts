@@ -153,7 +153,7 @@ async function foreground(docker: Docker, project: string, services: string[], h
   return rules.exitCode;
 }
 
-function parseScale(entries: string[]): Record<string, number> {
+export function parseScale(entries: string[]): Record<string, number> {
   const scale: Record<string, number> = {};
   for (const entry of entries) {
     const match = /^([^=]+)=(\d+)$/.exec(entry);

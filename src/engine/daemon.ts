@@ -22,6 +22,7 @@ import { lockRoot } from "./lock.js";
 import { log } from "./log.js";
 import { API_VERSION, Router } from "./router.js";
 import { EngineServer } from "./server.js";
+import { authRoutes } from "./routes/auth.js";
 import { buildRoutes } from "./routes/build.js";
 import { containerRoutes } from "./routes/containers.js";
 import { execRoutes } from "./routes/exec.js";
@@ -97,6 +98,7 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
     await superviseContainers(containers, execs, events);
     const routes = [
       ...systemRoutes({ root, engineId: engineId(root), inventory: inventory(containers, images), bus, warnings }),
+      ...authRoutes(config.registry),
       ...eventRoutes(bus),
       ...containerRoutes({ containers, images, volumes, events, networks }),
       ...execRoutes(execs),

@@ -15,6 +15,7 @@ import { runDag } from "./executor.js";
 import { imageIds, observeForUp, projectContainers } from "./observe.js";
 import { operationRunner } from "./operations.js";
 import type { Progress } from "./progress.js";
+import { imagePulledAt } from "./pull.js";
 
 export interface OneOffRequest {
   docker: Docker;
@@ -39,7 +40,8 @@ export async function prepareOneOff(request: OneOffRequest): Promise<{ desired: 
     imageIds: await imageIds(docker, images),
   });
   const observed = await observeForUp(docker, desired.project, desired.networks.map((n) => n.name), desired.volumes.map((v) => v.name));
-  const nodes = withoutServiceContainers(planUp(observed, desired).nodes, request.service, request.noDeps ?? false);
+  const plan = planUp(observed, desired, { imagePulledAt: await imagePulledAt(docker, desired.services) });
+  const nodes = withoutServiceContainers(plan.nodes, request.service, request.noDeps ?? false);
   await runDag(nodes, operationRunner({ docker, desired, progress: request.progress, version: request.version }));
   const service = desired.services.find((s) => s.name === request.service)!;
   // a just-pulled or built image gets its id now, for the image label

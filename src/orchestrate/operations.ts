@@ -11,6 +11,7 @@ import { createRequest } from "./create-request.js";
 import { engineCall, tolerating } from "./engine-call.js";
 import { fileObjects, injectFileObjects } from "./file-objects.js";
 import type { Progress } from "./progress.js";
+import { pullImage } from "./pull.js";
 import { completedSuccessfully, ContainerFailed, healthy, waitFor } from "./wait.js";
 
 export interface OperationContext {
@@ -40,7 +41,7 @@ async function run(op: Operation, ctx: OperationContext, signal: AbortSignal | u
   };
   switch (op.kind) {
     case "pull-image":
-      return step(`Image ${op.image}`, "Pulling", "Pulled", () => pull(docker, op.image));
+      return step(`Image ${op.image}`, "Pulling", "Pulled", () => pull(docker, op.image, progress));
     case "build-image": {
       const service = ctx.desired!.services.find((s) => s.name === op.service)!;
       return step(`Image ${op.image}`, "Building", "Built", () => buildServiceImage(docker, { service: op.service, config: service.config, image: op.image }));
@@ -112,16 +113,13 @@ async function waitService(op: Extract<Operation, { kind: "wait-service" }>, ctx
   );
 }
 
-/** Pulls an image, failing with the error the engine reports in the progress stream (auth, not found...). */
-async function pull(docker: Docker, image: string): Promise<void> {
-  const stream = await docker.pull(image);
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null, messages: { error?: string }[]) => {
-      const failed = err?.message ?? messages?.find((m) => m.error)?.error;
-      if (failed) reject(new UserError(`pulling ${image}: ${failed}`));
-      else resolve();
-    });
-  });
+/** Pulls an image, each layer's progress beneath it, failing with the error the engine reports (auth, not found...). */
+async function pull(docker: Docker, image: string, progress: Progress): Promise<void> {
+  try {
+    await pullImage(docker, image, progress);
+  } catch (err) {
+    throw err instanceof UserError ? new UserError(`pulling ${image}: ${err.message}`) : err;
+  }
 }
 
 /** The ids of the first containers of services this one shares namespaces or volumes with. */

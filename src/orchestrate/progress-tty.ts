@@ -2,7 +2,7 @@
 // once it ends. The orchestrator's events arrive as it works, so each resource's task is added and started as
 // its first event comes, and ends with its result ("done", "warning" or "error").
 import { DefaultRenderer, Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
-import type { ProgressEvent, Renderer } from "./progress.js";
+import { PartLines, type ProgressEvent, type Renderer } from "./progress.js";
 
 /** listr2 falls back to plain lines when stdout is no terminal; berth draws on stderr and has checked it already. */
 class StderrTaskList extends DefaultRenderer {
@@ -42,12 +42,16 @@ export async function ttyRenderer(stream: NodeJS.WriteStream): Promise<Renderer>
   const start = (first: ProgressEvent) => {
     let latest = first;
     let show: (() => void) | undefined;
+    // a pull's layers: lines beneath the task while it works
+    const parts = new PartLines();
     list.add({
       title: title(first),
       task: (_ctx, task) =>
         new Promise<void>((resolve, reject) => {
           show = () => {
             task.title = title(latest);
+            const layers = parts.text();
+            if (layers) task.output = layers;
             if (latest.status === "done") resolve();
             else if (latest.status === "warning") resolve(task.skip(`${title(latest)}${latest.detail ? ` ${latest.detail}` : ""}`));
             else if (latest.status === "error") reject(new Error(latest.detail ?? latest.text));
@@ -57,16 +61,17 @@ export async function ttyRenderer(stream: NodeJS.WriteStream): Promise<Renderer>
     });
     void (list as unknown as Runnable).runTask(list.tasks.at(-1));
     return (event: ProgressEvent) => {
-      latest = event;
+      if (event.part !== undefined) parts.update(event);
+      else latest = event;
       show?.();
     };
   };
 
   return {
     progress(event) {
-      const step = open.get(event.resource) ?? start(event);
+      const step = open.get(event.resource) ?? start(event.part === undefined ? event : { resource: event.resource, text: "Working", status: "working" });
       step(event);
-      if (event.status === "working") open.set(event.resource, step);
+      if (event.part !== undefined || event.status === "working") open.set(event.resource, step);
       else open.delete(event.resource);
     },
     async stop() {

@@ -9,6 +9,7 @@ import { runDag } from "./executor.js";
 import { withEnvironmentContent } from "./file-objects.js";
 import { imageIds, observeForUp, projectContainers } from "./observe.js";
 import { operationRunner } from "./operations.js";
+import { imagePulledAt } from "./pull.js";
 import type { Progress } from "./progress.js";
 import { completedSuccessfully, runningOrHealthy, waitFor } from "./wait.js";
 
@@ -47,15 +48,16 @@ export async function up(request: UpRequest): Promise<Plan> {
     });
   let desired = await desiredNow();
   const observed = await observeForUp(docker, desired.project, desired.networks.map((n) => n.name), desired.volumes.map((v) => v.name));
-  let plan = planUp(observed, desired, request);
+  let plan = planUp(observed, desired, { ...request, imagePulledAt: await imagePulledAt(docker, desired.services) });
   if (plan.orphans.length > 0) request.warn(orphanWarning(plan.orphans));
   if (request.dryRun) return plan;
-  // Builds go first: only then is it known whether an image got a new id, which recreates its containers.
-  const builds = plan.nodes.filter((n) => n.op.kind === "build-image");
-  if (builds.length > 0) {
-    await runDag(builds, operationRunner({ docker, desired, progress: request.progress, version: request.version }), { parallel: request.parallel });
+  // Builds and pulls go first: only then is it known whether an image got a new id, which recreates its containers.
+  const imageSteps = plan.nodes.filter((n) => n.op.kind === "build-image" || n.op.kind === "pull-image");
+  if (imageSteps.length > 0) {
+    await runDag(imageSteps, operationRunner({ docker, desired, progress: request.progress, version: request.version }), { parallel: request.parallel });
     desired = await desiredNow();
-    plan = planUp(observed, desired, { ...request, build: "never" });
+    // every image is there now: the new plan pulls and builds nothing
+    plan = planUp(observed, desired, { ...request, build: "never", pull: "never" });
   }
   for (const name of plan.unchanged) request.progress({ resource: `Container ${name}`, text: "Running", status: "done" });
   await runDag(plan.nodes, operationRunner({ docker, desired, progress: request.progress, version: request.version, stopTimeout: request.stopTimeout }), {

@@ -1,6 +1,7 @@
 // Observed state + desired state → the plan for `up`, deciding as Docker Compose's reconcile does what to
 // create, recreate, start, scale down and remove; and the plan for `down`. Pure: no engine calls.
 import { UserError } from "../compose/errors.js";
+import { parsePullPolicy } from "../compose/syntax/pull-policy.js";
 import { containerName, type DesiredService, type DesiredState } from "./desired.js";
 import type { ObservedContainer, ObservedState } from "./observe.js";
 import { byServiceAndNumber } from "./observe.js";
@@ -16,6 +17,10 @@ export interface UpOptions {
   build?: "always" | "never";
   /** --pull: overrides the services' pull_policy */
   pull?: "always" | "missing" | "never";
+  /** image → when a tag last came to point at it (ms since the epoch; Metadata.LastTagTime): what daily, weekly and every_<d> measure from */
+  imagePulledAt?: Record<string, number>;
+  /** the clock those policies compare with (ms since the epoch); default now */
+  now?: number;
 }
 
 const RUNNING = ["running", "paused", "restarting"];
@@ -133,21 +138,26 @@ export function planUp(observed: ObservedState, desired: DesiredState, options: 
 /**
  * Whether the service's image is built, pulled or used as it is, by Compose's rules: a service with a build
  * section builds its image when missing, always with --build or pull_policy: build, never with --no-build;
- * otherwise pull_policy (or --pull) decides: always, missing (the default), never.
+ * otherwise pull_policy (or --pull) decides: always, missing (the default), never, or daily/weekly/every_<d>:
+ * when missing or last pulled longer ago than that (an image no tag was ever put on counts as never pulled).
  */
-export function imageAction(service: DesiredService, options: Pick<UpOptions, "build" | "pull">): "build" | "pull" | undefined {
-  const policy = options.pull ?? service.config.pull_policy ?? "missing";
+export function imageAction(service: DesiredService, options: Pick<UpOptions, "build" | "pull" | "imagePulledAt" | "now">): "build" | "pull" | undefined {
+  const policy = parsePullPolicy(options.pull ?? service.config.pull_policy ?? "missing");
   const missing = service.imageId === "";
-  if (service.config.build && options.build !== "never") return options.build === "always" || policy === "build" || missing ? "build" : undefined;
+  if (service.config.build && options.build !== "never") return options.build === "always" || policy.kind === "build" || missing ? "build" : undefined;
   if (service.config.build) {
     if (!missing) return undefined;
     if (!service.config.image) throw new UserError(`No such image: ${service.image} (service ${service.name} is built from its build section, and --no-build was given)`);
-  } else if (policy === "build") {
+  } else if (policy.kind === "build") {
     throw new UserError(`service ${service.name} has pull_policy: build but no build section`);
   }
-  if (policy === "always") return "pull";
+  if (policy.kind === "always") return "pull";
+  if (policy.kind === "refresh" && !missing) {
+    const pulledAt = options.imagePulledAt?.[service.image] ?? -Infinity;
+    return (options.now ?? Date.now()) - pulledAt > policy.intervalMs ? "pull" : undefined;
+  }
   if (!missing) return undefined;
-  if (policy === "never") throw new UserError(`No such image: ${service.image} (service ${service.name} has pull_policy: never)`);
+  if (policy.kind === "never") throw new UserError(`No such image: ${service.image} (service ${service.name} has pull_policy: never)`);
   return "pull";
 }
 

@@ -58,11 +58,17 @@ describe("docker CLI against berthd (e2e)", function () {
     assert.equal(docker("info", "--format", "{{.OSType}}/{{.Containers}}").stdout.trim(), "linux/0");
   });
 
-  it("docker diff fails at once with a clear message, since berthd does not implement it", () => {
-    const r = docker("diff", "c1");
-    assert.equal(r.error, undefined, "docker diff hung");
+  it("docker swarm init fails at once with a clear message, since berthd does not implement it", () => {
+    const r = docker("swarm", "init");
+    assert.equal(r.error, undefined, "docker swarm init hung");
     assert.equal(r.status, 1);
-    assert.equal(r.stderr.trim(), "Error response from daemon: berthd does not implement GET /containers/{id}/changes yet");
+    assert.equal(r.stderr.trim(), "Error response from daemon: berthd does not implement POST /swarm/init yet");
+  });
+
+  it("docker diff of an unknown container says there is none", () => {
+    const r = docker("diff", "c1");
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trim(), "Error response from daemon: No such container: c1");
   });
 
   it("docker events with a past --until ends by itself", () => {

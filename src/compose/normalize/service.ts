@@ -4,6 +4,7 @@ import { located, type Path } from "../errors.js";
 import type { Service } from "../model.js";
 import type { NormalizeContext } from "../normalize.js";
 import type { Dict } from "../parse.js";
+import { parsePullPolicy } from "../syntax/pull-policy.js";
 import { parseRestartPolicy } from "../syntax/restart.js";
 import { parseSignal } from "../syntax/signal.js";
 import { normalizeBuild } from "./build.js";
@@ -62,7 +63,10 @@ const KEYS: Record<string, KeyNormalizer> = {
   pre_stop: normalizeHooks,
   provider: withoutExtensions,
   // compose-go's older spelling of the same policy
-  pull_policy: (value: string) => (value === "if_not_present" ? "missing" : value),
+  pull_policy: (value: string, path, ctx) => {
+    located(at(ctx, path), () => parsePullPolicy(value));
+    return value === "if_not_present" ? "missing" : value;
+  },
   restart: validated(parseRestartPolicy),
   secrets: normalizeFileMounts,
   shm_size: toBytes,

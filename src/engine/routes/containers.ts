@@ -1,6 +1,7 @@
 // Container endpoints of the Docker Engine API, backed by the runtime's container service.
 import { extractIntoContainer, packFromContainer, statInContainer, type ArchiveSources, type PathStat } from "../../runtime/container/archive.js";
 import { attachContainer } from "../../runtime/container/attach.js";
+import { containerChanges, mountedPaths } from "../../runtime/container/changes.js";
 import { FRAME, resizePayload, sendFrame } from "../../runtime/container/attach-socket.js";
 import { conflict } from "../../runtime/container/errors.js";
 import type { Container, ContainerEvents, ContainerService, WaitCondition } from "../../runtime/container/lifecycle.js";
@@ -8,6 +9,7 @@ import type { CreateRequest } from "../../runtime/container/config.js";
 import { inspectContainer, summarizeContainer } from "../../runtime/container/inspect.js";
 import { streamLogs, writeAndDrain, type LogOptions } from "../../runtime/container/logs.js";
 import { top } from "../../runtime/container/top.js";
+import { bodyConfig, commitContainer } from "../../runtime/image/commit.js";
 import type { ImageStore } from "../../runtime/image/store.js";
 import type { NetworkService } from "../../runtime/network/service.js";
 import type { VolumeStore } from "../../runtime/volume/store.js";
@@ -102,7 +104,32 @@ export function containerRoutes(deps: ContainerRouteDeps): Route[] {
       await packFromContainer(c, archiveSources(c), path, ctx.res);
     }),
     r("GET", "/containers/{id}/top", async (ctx) => ctx.json(await top(containers.get(ctx.params.id!), ctx.query.string("ps_args")))),
+    r("GET", "/containers/{id}/changes", (ctx) => {
+      const c = containers.get(ctx.params.id!);
+      const rootfs = deps.images.rootfs(c.record.Image);
+      ctx.json(containerChanges(c.paths.upper, rootfs.lowerDirs, mountedPaths(c.record, rootfs.binds)));
+    }),
+    r("POST", "/commit", (ctx) => commit(ctx, deps)),
   ];
+}
+
+/** `POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=`, the body an optional Config. */
+async function commit(ctx: Context, { containers, images, events }: ContainerRouteDeps): Promise<void> {
+  const config = bodyConfig(await ctx.body<unknown>());
+  const { query } = ctx;
+  const committed = await commitContainer(containers, images, {
+    container: query.string("container") ?? "",
+    repo: query.string("repo"),
+    tag: query.string("tag"),
+    comment: query.string("comment"),
+    author: query.string("author"),
+    // as dockerd: pause unless the client says otherwise
+    pause: query.string("pause") ? query.bool("pause") : true,
+    changes: new URLSearchParams(ctx.req.url?.split("?")[1] ?? "").getAll("changes"),
+    config,
+  });
+  events("commit", committed.container.record, { comment: query.string("comment") ?? "", imageID: committed.id, imageRef: committed.tag ?? "" });
+  ctx.json({ Id: committed.id }, 201);
 }
 
 /** A handler whose success is a bare 204, as Docker answers state changes. */

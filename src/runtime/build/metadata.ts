@@ -56,7 +56,11 @@ export function applyMetadata(i: Instruction, stage: StageConfig, vars: Variable
   switch (i.keyword) {
     case "ENV": {
       let env = config.Env ?? [];
-      for (const [key, value] of keyValuePairs(i, vars, escape)) env = [...env.filter((e) => e.split("=", 1)[0] !== key), `${key}=${value}`];
+      for (const [key, value] of keyValuePairs(i, vars, escape)) {
+        // a variable set again keeps its place, as in dockerd; a new one goes last
+        const at = env.findIndex((e) => e.split("=", 1)[0] === key);
+        env = at < 0 ? [...env, `${key}=${value}`] : env.map((e, n) => (n === at ? `${key}=${value}` : e));
+      }
       config.Env = env;
       break;
     }

@@ -68,8 +68,8 @@ export function mergeConfig(id: string, request: CreateRequest, image: RunConfig
 
 type Healthcheck = NonNullable<RunConfig["Healthcheck"]>;
 
-/** As dockerd: each field the request leaves unset (empty or 0) comes from the image's HEALTHCHECK. */
-function mergeHealthcheck(request: Healthcheck | undefined, image: Healthcheck | undefined): Healthcheck {
+/** As dockerd (at create and commit): each field the request leaves unset (empty or 0) comes from the image's HEALTHCHECK. */
+export function mergeHealthcheck(request: Healthcheck | undefined, image: Healthcheck | undefined): Healthcheck {
   if (!request || !image) return (request ?? image)!;
   const merged: Healthcheck = { ...request };
   if (!request.Test?.length && image.Test) merged.Test = image.Test;

@@ -19,6 +19,15 @@ export interface RunConfig {
   Shell?: string[];
 }
 
+/** One step of how the image came to be (docker history); an empty_layer step added no layer. */
+export interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  author?: string;
+  comment?: string;
+  empty_layer?: boolean;
+}
+
 export interface ImageConfig {
   created?: string;
   author?: string;
@@ -30,6 +39,7 @@ export interface ImageConfig {
   rootfs: { type: string; diff_ids: string[] };
   comment?: string;
   docker_version?: string;
+  history?: HistoryEntry[];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);

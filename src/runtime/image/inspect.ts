@@ -19,6 +19,7 @@ export interface ImageInspect {
   Size: number;
   GraphDriver: { Name: string; Data: Record<string, string> };
   RootFS: { Type: string; Layers: string[] };
+  Metadata: { LastTagTime: string };
 }
 
 export interface ImageSummary {
@@ -57,6 +58,8 @@ export function toInspect(record: ImageRecord, config: ImageConfig, lowerDirs: s
     Size: imageSize(record),
     GraphDriver: { Name: "overlay", Data: { LowerDir: lowerDirs.join(":") } },
     RootFS: { Type: "layers", Layers: record.layers.map((layer) => layer.diffId) },
+    // Go's zero time when no tag ever pointed here, as dockerd prints it
+    Metadata: { LastTagTime: record.lastTagTime ?? "0001-01-01T00:00:00Z" },
   };
 }
 

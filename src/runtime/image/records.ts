@@ -32,6 +32,8 @@ export interface ImageRecord {
   builtin: boolean;
   /** The image a build step made this one from: an untagged parent is an intermediate image, which lists hide. */
   parent?: string;
+  /** When a tag last came to point at it (pull, tag, load, build), ISO 8601: Docker's Metadata.LastTagTime, which timed pull policies read. */
+  lastTagTime?: string;
 }
 
 export interface IndexFile {

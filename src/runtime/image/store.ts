@@ -138,6 +138,7 @@ export class ImageStore {
     await this.#serial(async () => {
       const record = this.get(source);
       this.#moveTags(record, [name], []);
+      record.lastTagTime = new Date().toISOString();
       await this.#writeIndex();
     });
   }
@@ -344,6 +345,8 @@ export class ImageStore {
     const target = existing ?? { ...record, repoTags: [], repoDigests: [] };
     this.#records.set(record.id, target);
     this.#moveTags(target, record.repoTags, record.repoDigests);
+    // a pull that finds the image up to date still counts: timed pull policies measure from it
+    if (record.repoTags.length > 0) target.lastTagTime = new Date().toISOString();
     await this.#writeIndex();
   }
 

@@ -105,9 +105,9 @@ describe("berthd (integration)", function () {
     assert.equal(unknown.status, 404);
     assert.match(unknown.headers["content-type"] as string, /^application\/json/);
     assert.equal(JSON.parse(unknown.body).message, "page not found: GET /no/such/thing");
-    const changes = await call(daemon.socket, "GET", "/containers/c1/changes");
-    assert.equal(changes.status, 501);
-    assert.equal(JSON.parse(changes.body).message, "berthd does not implement GET /containers/{id}/changes yet");
+    const swarm = await call(daemon.socket, "GET", "/swarm");
+    assert.equal(swarm.status, 501);
+    assert.equal(JSON.parse(swarm.body).message, "berthd does not implement GET /swarm yet");
     const history = await call(daemon.socket, "GET", "/v1.50/images/library/busybox:1.36/history");
     assert.equal(JSON.parse(history.body).message, "berthd does not implement GET /images/{name*}/history yet");
   });

@@ -188,6 +188,21 @@ describe("ImageStore", function () {
     await assert.rejects(store.tag(app.id, "busybox", "-bad"), (err) => kindOf(err) === "InvalidArgument" && /tag must be/.test(String(err)));
   });
 
+  it("records when a tag last came to point at an image (Metadata.LastTagTime), across opens", async function () {
+    const store = await open();
+    const beforeLoad = Date.now();
+    await store.load(Readable.from([archive]));
+    const loaded = Date.parse((await store.inspect(base.id)).Metadata.LastTagTime);
+    assert.ok(loaded >= beforeLoad && loaded <= Date.now(), `load sets it: ${loaded}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.tag(base.id, "retagged");
+    const tagged = (await store.inspect(base.id)).Metadata.LastTagTime;
+    assert.ok(Date.parse(tagged) > loaded, "tag moves it on");
+    assert.equal((await (await open()).inspect(base.id)).Metadata.LastTagTime, tagged, "kept in the index");
+    const untagged = await store.addBuilt({ parent: base.id, config: { architecture: "amd64", os: "linux", config: {} }, tags: [] });
+    assert.equal((await store.inspect(untagged.id)).Metadata.LastTagTime, "0001-01-01T00:00:00Z", "never tagged: Go's zero time, as dockerd");
+  });
+
   it("survives two concurrent loads of the same layers", async function () {
     const store = await open();
     const results = await Promise.all([store.load(Readable.from([archive])), store.load(Readable.from([archive]))]);

@@ -174,6 +174,10 @@ export async function startProxy(registry: Registry, options: ProxyOptions = {})
         return unauthorized(res, `Bearer realm="http://${proxy.host}/token",service="berth-test",scope="repository:${repo}:${needed === "pull" ? "pull" : "pull,push"}"`);
       }
     }
+    // The version check a login makes: any token the server gave answers it, as on Docker Hub.
+    if (proxy.options.auth === "bearer" && url.pathname === "/v2/" && !tokens.has(req.headers.authorization?.replace(/^Bearer /, "") ?? "")) {
+      return unauthorized(res, `Bearer realm="http://${proxy.host}/token",service="berth-test"`);
+    }
     if (proxy.options.auth === "basic" && url.pathname.startsWith("/v2/") && req.headers.authorization !== basic) {
       return unauthorized(res, 'Basic realm="berth-test"');
     }

@@ -14,9 +14,9 @@ function configOf(lines: string[]): StageConfig {
 }
 
 describe("Dockerfile metadata instructions", function () {
-  it("ENV and LABEL take pairs (and the legacy single form); later ENV sees earlier values", function () {
+  it("ENV and LABEL take pairs (and the legacy single form); later ENV sees earlier values; a variable set again keeps its place", function () {
     const { config } = configOf(["ENV A=1 B=\"two words\"", "ENV C ${A}-x y", "ENV A=3 D=$A", 'LABEL "com.x"=1 version=$A']);
-    assert.deepEqual(config.Env, ["B=two words", "C=1-x y", "A=3", "D=1"]);
+    assert.deepEqual(config.Env, ["A=3", "B=two words", "C=1-x y", "D=1"]);
     assert.deepEqual(config.Labels, { "com.x": "1", version: "3" });
   });
 

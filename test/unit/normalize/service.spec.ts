@@ -20,6 +20,15 @@ describe("normalize: other service keys", () => {
     assert.deepEqual(signal.path, ["services", "web", "stop_signal"]);
   });
 
+  it("keeps pull_policy as written (if_not_present as missing), and locates an invalid one or a bad every_ duration", () => {
+    assert.equal(web("services: {web: {image: x, pull_policy: every_12h}}").pull_policy, "every_12h");
+    assert.equal(web("services: {web: {image: x, pull_policy: if_not_present}}").pull_policy, "missing");
+    const every = userError(() => web("services:\n  web:\n    image: x\n    pull_policy: every_12x\n"));
+    assert.match(every.message, /^compose\.yaml:4:5: services\.web\.pull_policy: invalid pull policy "every_12x": "12x" is no duration above zero/);
+    const typo = userError(() => web("services:\n  web:\n    image: x\n    pull_policy: alwyas\n"));
+    assert.match(typo.message, /^compose\.yaml:4:5: services\.web\.pull_policy: invalid pull policy "alwyas"/);
+  });
+
   it("turns string-or-list keys into lists and checks DNS servers are addresses", () => {
     const service = web("services: {web: {image: x, dns: 8.8.8.8, dns_search: example.com, tmpfs: /run, expose: [3000, '8000/udp']}}");
     assert.deepEqual([service.dns, service.dns_search, service.tmpfs, service.expose], [["8.8.8.8"], ["example.com"], ["/run"], ["3000", "8000/udp"]]);

@@ -1,6 +1,8 @@
-// The pure parts of the project commands: the order start/stop walk containers in, and --since/--until forms.
+// The pure parts of the project commands: the order start/stop walk containers in, --since/--until forms, and
+// ls's --filter.
 import assert from "node:assert/strict";
 import { unixSeconds } from "../../../src/cli/logs.js";
+import { nameFilter } from "../../../src/cli/ls.js";
 import { dependencyWaves } from "../../../src/cli/service-containers.js";
 import type { ObservedContainer } from "../../../src/plan/observe.js";
 
@@ -29,5 +31,19 @@ describe("unixSeconds (logs --since/--until)", () => {
   });
   it("names the flag and the accepted forms on anything else", () => {
     assert.throws(() => unixSeconds("yesterday", "--until", now), /invalid --until "yesterday": use Unix seconds, an RFC 3339 date/);
+  });
+});
+
+describe("nameFilter (ls --filter)", () => {
+  const names = ["backend", "frontend", "web"];
+  it("keeps the names any pattern matches, as a regular expression anywhere in the name", () => {
+    assert.deepEqual(names.filter(nameFilter([])), names);
+    assert.deepEqual(names.filter(nameFilter(["name=end"])), ["backend", "frontend"]);
+    assert.deepEqual(names.filter(nameFilter(["name=^back", "name=^w"])), ["backend", "web"]);
+    assert.deepEqual(names.filter(nameFilter(["name=(unclosed"])), [], "a pattern that is no regular expression matches nothing");
+  });
+  it("takes only name=, as docker compose ls", () => {
+    assert.throws(() => nameFilter(["status=running"]), /^UserError: invalid filter 'status'$/);
+    assert.throws(() => nameFilter(["name"]), /bad format of filter "name" \(expected name=value\)/);
   });
 });

@@ -14,7 +14,7 @@ export interface Credentials {
 }
 
 /** The key docker login uses for Docker Hub in config.json. */
-const DOCKER_HUB_KEY = "https://index.docker.io/v1/";
+export const DOCKER_HUB_KEY = "https://index.docker.io/v1/";
 
 const hasAny = (c: Credentials) => Boolean(c.username || c.password || c.registryToken);
 
@@ -43,11 +43,14 @@ function decodeAuth(auth: string, where: string): Credentials {
 }
 
 /** `registry.example:5000` from `https://registry.example:5000/v1/` or `registry.example:5000`. */
-const hostOf = (key: string) => key.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "");
+export const hostOf = (key: string) => key.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "");
+
+/** The Docker CLI's config file, which `berth login` writes. */
+export const dockerConfigFile = (env: NodeJS.ProcessEnv = process.env) => join(env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker"), "config.json");
 
 /** The credentials config.json holds for `domain` (docker.io, or a host[:port]), if any. */
 export async function fromDockerConfig(domain: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
-  const path = join(env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker"), "config.json");
+  const path = dockerConfigFile(env);
   let text: string;
   try {
     text = await readFile(path, "utf8");
