@@ -40,7 +40,7 @@ describe("commit: changes and config merge", function () {
       "HEALTHCHECK --interval=1s CMD true",
       "",
     ]);
-    assert.deepEqual(changed.Env, ["MODE=live", "PATH=/usr/bin:/bin:/opt/bin", "GREETING=hi"]);
+    assert.deepEqual(changed.Env, ["PATH=/usr/bin:/bin:/opt/bin", "MODE=live", "GREETING=hi"], "a variable set again keeps its place, as in dockerd");
     assert.deepEqual(changed.Cmd, ["/bin/sh", "-c", "echo $GREETING"]);
     assert.deepEqual(changed.Labels, { team: "a", "com.example.v": "2" });
     assert.deepEqual(changed.ExposedPorts, { "80/tcp": {}, "53/udp": {} });

@@ -61,14 +61,8 @@ export async function authorize(
   if (!response.ok) {
     throw invalid(`the token server ${url.origin}${url.pathname} refused: ${response.status} ${response.statusText}${body.trim() ? `: ${body.trim().slice(0, 200)}` : ""}`);
   }
-  let token: unknown;
-  try {
-    const answer = JSON.parse(body) as { token?: unknown; access_token?: unknown };
-    token = answer.token ?? answer.access_token;
-  } catch {
-    token = undefined;
-  }
-  if (typeof token !== "string" || token === "") throw invalid(`the token server ${url.origin}${url.pathname} answered without a token`);
+  const token = tokenIn(body);
+  if (token === undefined) throw invalid(`the token server ${url.origin}${url.pathname} answered without a token`);
   return `Bearer ${token}`;
 }
 
@@ -76,4 +70,15 @@ export async function authorize(
 export function causeOf(err: unknown): string {
   const cause = (err as { cause?: { message?: string } }).cause;
   return cause?.message ?? (err as Error).message;
+}
+
+/** The token in a token server's JSON answer (`token`, or OAuth's `access_token`); undefined when there is none. */
+export function tokenIn(body: string): string | undefined {
+  try {
+    const answer = JSON.parse(body) as { token?: unknown; access_token?: unknown };
+    const token = answer.token ?? answer.access_token;
+    return typeof token === "string" && token !== "" ? token : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@
 // user's credentials (basic, or a bearer token fetched with them), and success only on a 200.
 import { invalid } from "../errors.js";
 import { DEFAULT_DOMAIN } from "../reference.js";
-import { causeOf, parseChallenge } from "./auth.js";
+import { causeOf, parseChallenge, tokenIn } from "./auth.js";
 import { RegistryError } from "./client.js";
 import type { Credentials } from "./credentials.js";
 import { endpointsFor, plainHttpAllowed, type RegistryConfig } from "./hosts.js";
@@ -62,14 +62,8 @@ async function answer(challenge: ReturnType<typeof parseChallenge>, url: string,
   const response = await get(realm.href, { Authorization: basic(credentials) }, signal);
   const body = await response.text();
   if (response.status === 401 || response.status === 403) throw new RegistryError(`Get "${url}": ${refusal(body)}`, 401);
-  let token: unknown;
-  try {
-    const parsed = JSON.parse(body) as { token?: unknown; access_token?: unknown };
-    token = parsed.token ?? parsed.access_token;
-  } catch {
-    token = undefined;
-  }
-  if (!response.ok || typeof token !== "string" || token === "") {
+  const token = tokenIn(body);
+  if (!response.ok || token === undefined) {
     throw new RegistryError(`Get "${url}": the token server ${realm.origin}${realm.pathname} answered ${response.status} ${response.statusText} without a token`, 500);
   }
   return `Bearer ${token}`;
