@@ -216,7 +216,7 @@ function program(): Command {
     .description("build the images of the services that have a build section, on the engine")
     .argument("[services...]", "only these services")
     .option("--no-cache", "run every step, using no cached result")
-    .option("--pull", "(accepted for compatibility: berth pulls nothing during a build)")
+    .option("--pull", "always pull the base images, even those the engine has")
     .option("--build-arg <name=value>", "set a build arg (repeatable; NAME alone takes it from the environment)", collect, [])
     .option("-q, --quiet", "print nothing but errors")
     .action(async (services: string[], options, command: Command) =>

@@ -103,7 +103,7 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
       ...containerRoutes({ containers, images, volumes, events, networks }),
       ...execRoutes(execs),
       ...imageRoutes(images, bus, config.registry),
-      ...buildRoutes({ images, containers, volumes, bus, dir: join(root, "build") }),
+      ...buildRoutes({ images, containers, volumes, bus, registry: config.registry, dir: join(root, "build") }),
       ...volumeRoutes({ volumes, bus }),
       ...networkRoutes({ networks, inUse: (id) => containers.usingNetwork(id), containers }),
     ];

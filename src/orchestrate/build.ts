@@ -1,5 +1,6 @@
 // Builds a compose service's image on the engine (POST /build, the classic builder): the context directory sent
-// as a tar, the image tagged with the service's image name and build.tags. Used by `berth build` and `up`.
+// as a tar, with the user's credentials for the registries its base images come from (the engine pulls those it
+// lacks), the image tagged with the service's image name and build.tags. Used by `berth build` and `up`.
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { Readable } from "node:stream";
@@ -7,7 +8,10 @@ import type Docker from "dockerode";
 import { pack, type Pack } from "tar-stream";
 import { UserError } from "../compose/errors.js";
 import type { BuildConfig, Service } from "../compose/model.js";
+import { baseImageNames } from "../runtime/build/base-names.js";
 import { IgnoreRules } from "../runtime/build/patterns.js";
+import { DEFAULT_DOMAIN, parseReference } from "../runtime/image/reference.js";
+import { DOCKER_HUB_KEY, fromDockerConfig } from "../runtime/image/registry/credentials.js";
 
 export interface ServiceBuild {
   service: string;
@@ -32,6 +36,7 @@ export async function buildServiceImage(docker: Docker, request: ServiceBuild): 
   }
   const args = { ...Object.fromEntries(Object.entries(build.args ?? {}).filter((e): e is [string, string] => e[1] !== null)), ...request.args };
   const dockerfile = build.dockerfile_inline !== undefined ? INLINE_DOCKERFILE : (build.dockerfile ?? "Dockerfile");
+  const registryconfig = await baseRegistryConfig(build.dockerfile_inline ?? readDockerfile(build.context, dockerfile), args);
   const stream = await docker.buildImage(contextTar(build.context, dockerfile, build.dockerfile_inline) as unknown as NodeJS.ReadableStream, {
     t: [request.image, ...(build.tags ?? [])],
     dockerfile,
@@ -40,11 +45,49 @@ export async function buildServiceImage(docker: Docker, request: ServiceBuild): 
     ...(build.target && { target: build.target }),
     nocache: request.noCache || build.no_cache || false,
     pull: request.pull || build.pull || false,
+    ...(Object.keys(registryconfig).length > 0 && { registryconfig }),
   } as unknown as Docker.ImageBuildOptions);
   await followBuild(stream, request.output);
 }
 
-/** Reads the builder's JSON stream to its end, failing with the error it reports (which names the Dockerfile line). */
+/** The Dockerfile's text; undefined when it cannot be read (the engine says so in its own words). */
+function readDockerfile(context: string, dockerfile: string): string | undefined {
+  try {
+    return readFileSync(join(context, dockerfile), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** X-Registry-Config: config.json's credentials for each registry the Dockerfile's FROM and --from images are on. */
+async function baseRegistryConfig(dockerfile: string | undefined, args: Record<string, string>): Promise<Docker.RegistryConfig> {
+  let names: string[];
+  try {
+    names = dockerfile === undefined ? [] : baseImageNames(dockerfile, args);
+  } catch {
+    return {}; // a Dockerfile the builder will refuse, naming the line
+  }
+  const config: Docker.RegistryConfig = {};
+  for (const domain of new Set(names.flatMap(domainOf))) {
+    const credentials = await fromDockerConfig(domain);
+    if (credentials) config[domain === DEFAULT_DOMAIN ? DOCKER_HUB_KEY : domain] = { username: credentials.username ?? "", password: credentials.password ?? "" };
+  }
+  return config;
+}
+
+/** The registry of an image name; none for what is no image name ($-words left empty...). */
+function domainOf(name: string): string[] {
+  try {
+    return [parseReference(name).domain];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Reads the builder's JSON stream to its end, failing with the error it reports (which names the Dockerfile
+ * line). A base image's pull shows as `docker pull` shows it without a terminal: its status lines, not its bars.
+ */
 async function followBuild(stream: NodeJS.ReadableStream, output: ((text: string) => void) | undefined): Promise<void> {
   let pending = "";
   for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -52,9 +95,10 @@ async function followBuild(stream: NodeJS.ReadableStream, output: ((text: string
     const lines = pending.split("\n");
     pending = lines.pop()!;
     for (const line of lines.filter((l) => l.trim() !== "")) {
-      const message = JSON.parse(line) as { stream?: string; error?: string };
+      const message = JSON.parse(line) as { stream?: string; error?: string; status?: string; id?: string; progressDetail?: { total?: number } };
       if (message.error) throw new UserError(message.error);
       if (message.stream) output?.(message.stream);
+      else if (message.status && message.progressDetail?.total === undefined) output?.(`${message.id ? `${message.id}: ` : ""}${message.status}\n`);
     }
   }
 }

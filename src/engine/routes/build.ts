@@ -1,6 +1,6 @@
 // `POST /build`: the classic builder API (what `DOCKER_BUILDKIT=0 docker build` and dockerode's buildImage send).
-// The body is the context as a tar; the answer streams {stream} lines ("Step 1/5 : FROM ..."), then
-// {aux: {ID}}, or {errorDetail, error} when the build fails.
+// The body is the context as a tar; the answer streams {stream} lines ("Step 1/5 : FROM ...") and a base image
+// pull's progress messages, then {aux: {ID}}, or {errorDetail, error} when the build fails.
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { createGunzip } from "node:zlib";
 import { BuildCache } from "../../runtime/build/cache.js";
 import { Builder, type BuildServices } from "../../runtime/build/builder.js";
 import { shortId } from "../../runtime/image/digest.js";
+import { fromConfigHeader } from "../../runtime/image/registry/credentials.js";
 import { normalizeTag } from "../../runtime/image/reference.js";
 import { unpackLayer } from "../../runtime/image/unpack.js";
 import { ApiError } from "../errors.js";
@@ -50,6 +51,8 @@ async function build(ctx: Context, options: BuildRouteOptions & { cache: BuildCa
     noCache: ctx.query.bool("nocache"),
     remove: ctx.query.bool("rm", true) || ctx.query.bool("forcerm"),
     forceRemove: ctx.query.bool("forcerm"),
+    pull: ctx.query.bool("pull"),
+    credentials: fromConfigHeader(ctx.req.headers["x-registry-config"] as string | undefined),
   };
   const quiet = ctx.query.bool("q");
   await mkdir(join(options.dir, "contexts"), { recursive: true, mode: 0o700 });
@@ -64,10 +67,13 @@ async function build(ctx: Context, options: BuildRouteOptions & { cache: BuildCa
     const out = (text: string) => {
       if (!quiet) send({ stream: text });
     };
+    const progress = (message: object) => {
+      if (!quiet) send(message);
+    };
     try {
       const abort = new AbortController();
       ctx.res.on("close", () => abort.abort(new Error("the client went away")));
-      const id = await new Builder(options, { ...request, context }, out, abort.signal).build();
+      const id = await new Builder(options, { ...request, context }, out, progress, abort.signal).build();
       for (const tag of tags) {
         const [repo, tagName] = [tag.slice(0, tag.lastIndexOf(":")), tag.slice(tag.lastIndexOf(":") + 1)];
         await options.images.tag(id, repo, tagName);

@@ -1,7 +1,7 @@
-// The Dockerfile builder, Docker's classic one on berth's runtime: each stage starts from an image (one loaded,
-// berth/host, an earlier stage, or scratch), and each instruction makes a new image. RUN runs in a container
-// (the stage's env, user, workdir and shell, on the default bridge) and COPY/ADD extract into a container that
-// never starts; the container's upper dir becomes the new layer. A step whose parent, instruction and input
+// The Dockerfile builder, Docker's classic one on berth's runtime: each stage starts from an image (one stored or
+// pulled from its registry, berth/host, an earlier stage, or scratch), and each instruction makes a new image.
+// RUN runs in a container (the stage's env, user, workdir and shell, on the default bridge) and COPY/ADD extract
+// into a container that never starts; the container's upper dir becomes the new layer. A step whose parent, instruction and input
 // files are unchanged reuses the image it made before (the build cache).
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
@@ -14,8 +14,12 @@ import { streamLogs } from "../container/logs.js";
 import type { ImageConfig, RunConfig } from "../image/config.js";
 import { shortId } from "../image/digest.js";
 import { hostArchitecture } from "../image/platform.js";
+import type { Credentials } from "../image/registry/credentials.js";
+import type { RegistryConfig } from "../image/registry/hosts.js";
+import type { ProgressSink } from "../image/registry/progress.js";
 import type { ImageStore } from "../image/store.js";
 import type { VolumeStore } from "../volume/store.js";
+import { BaseImages } from "./base-images.js";
 import { BuildCache } from "./cache.js";
 import {
   archiveEntries, contextEntries, CopyError, entriesDigest, entriesTar, isArchive, matchContext, place, tarEntries, withMode,
@@ -32,6 +36,8 @@ export interface BuildServices {
   containers: ContainerService;
   volumes: VolumeStore;
   cache: BuildCache;
+  /** Where base images the engine lacks are pulled from. */
+  registry: RegistryConfig;
 }
 
 export interface BuildRequest {
@@ -47,6 +53,10 @@ export interface BuildRequest {
   /** Remove RUN containers after a successful step (default), and after a failed one (forcerm). */
   remove: boolean;
   forceRemove: boolean;
+  /** Pull every base image, even one the engine has (docker build --pull). */
+  pull: boolean;
+  /** Credentials for pulling base images, by registry domain (X-Registry-Config). */
+  credentials: Map<string, Credentials>;
 }
 
 /** A failure the user must fix; the message says what and where. */
@@ -71,14 +81,20 @@ export class Builder {
   #escape = "\\";
   #ignore = new IgnoreRules("");
   #globalArgs = new Map<string, string | undefined>();
+  readonly #bases: BaseImages;
 
   constructor(
     private readonly services: BuildServices,
     private readonly request: BuildRequest,
     private readonly out: (text: string) => void,
+    /** A base image's pull reports here, with Docker's JSON progress messages. */
+    progress: ProgressSink,
     /** Aborted when the client goes away: the build stops, a running step's container is killed. */
     private readonly signal?: AbortSignal,
-  ) {}
+  ) {
+    const settings = { always: request.pull, registry: services.registry, credentials: request.credentials };
+    this.#bases = new BaseImages(services.images, settings, progress, signal);
+  }
 
   /** Runs the build; resolves with the image id. */
   async build(): Promise<string> {
@@ -198,16 +214,21 @@ export class Builder {
       this.out(" ---> \n");
       return stage;
     }
-    let id: string;
-    try {
-      id = previous?.image ?? this.services.images.get(base).id;
-    } catch {
-      throw this.#error(i, `FROM ${base}: no such image: berth does not pull during a build; pull or load it first`);
-    }
+    const id = previous?.image ?? (await this.#baseImage(i, `FROM ${base}`, base));
     stage.image = id;
     stage.config = structuredClone((await this.services.images.config(id)).config ?? {});
     this.out(` ---> ${shortId(id)}\n`);
     return stage;
+  }
+
+  /** The id of a FROM or COPY --from image, pulled if need be; a failed pull names the line and says why. */
+  async #baseImage(i: Instruction, what: string, name: string): Promise<string> {
+    try {
+      return await this.#bases.get(name);
+    } catch (err) {
+      if (this.signal?.aborted) throw err;
+      throw this.#error(i, `${what}: ${(err as Error).message}`);
+    }
   }
 
   /** An ONBUILD trigger of the base image, run as if it were written after FROM. */
@@ -433,7 +454,7 @@ export class Builder {
     const from = processWord(i.flags.from!, vars, this.#escape);
     const byIndex = /^\d+$/.test(from) ? this.#stages[Number(from)] : undefined;
     const stage = byIndex ?? this.#stages.find((s) => s.name === from.toLowerCase());
-    const image = stage ? await this.#parentImage(stage) : this.#image(from);
+    const image = stage ? await this.#parentImage(stage) : await this.#baseImage(i, `${i.keyword} --from=${from}`, from);
     const { containers, images, volumes } = this.services;
     const { Id } = await containers.create(undefined, { Image: image, Cmd: ["true"], Entrypoint: [], Labels: {}, HostConfig: { NetworkMode: "none" } });
     try {
@@ -446,14 +467,6 @@ export class Builder {
       return await reading;
     } finally {
       await containers.remove(Id, { force: true, volumes: true });
-    }
-  }
-
-  #image(ref: string): string {
-    try {
-      return this.services.images.get(ref).id;
-    } catch {
-      throw new InstructionError(`--from=${ref}: no stage or image of that name: berth does not pull during a build; pull or load it first`);
     }
   }
 }

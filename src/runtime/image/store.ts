@@ -240,6 +240,16 @@ export class ImageStore {
     return this.#import({ config: stored(image.config), layers: image.layers.map(stored), tags: image.tags, repoDigests: image.repoDigests });
   }
 
+  /** Records that the registry serves image `id` as `repoDigest` (`name@sha256:…`, a push's manifest), as dockerd does. */
+  async addRepoDigest(id: string, repoDigest: string): Promise<void> {
+    await this.#serial(async () => {
+      const record = this.#records.get(id);
+      if (!record) return; // deleted while it was pushed
+      this.#moveTags(record, [], [repoDigest]);
+      await this.#writeIndex();
+    });
+  }
+
   /**
    * Records an image a build step made: the layers of `parent` (none for scratch) plus the layer tar `layer`
    * when the step changed files, with `config` (its rootfs.diff_ids are filled in here).

@@ -21,16 +21,40 @@ const hasAny = (c: Credentials) => Boolean(c.username || c.password || c.registr
 /** Decodes X-Registry-Auth: base64url JSON {username, password, registrytoken, ...}; undefined when it carries none. */
 export function fromAuthHeader(header: string | undefined): Credentials | undefined {
   if (!header) return undefined;
-  let value: Record<string, unknown>;
-  try {
-    value = JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as Record<string, unknown>;
-  } catch {
-    throw invalid("invalid X-Registry-Auth header: expected base64url-encoded JSON");
+  return authConfig(decodeHeader(header, "X-Registry-Auth"), "X-Registry-Auth");
+}
+
+/**
+ * Decodes X-Registry-Config, what a build sends: base64url JSON {registry: {username, password, ...}} for every
+ * registry its base images may come from. Keyed by domain (docker.io, or a host[:port]).
+ */
+export function fromConfigHeader(header: string | undefined): Map<string, Credentials> {
+  const found = new Map<string, Credentials>();
+  if (!header) return found;
+  for (const [key, value] of Object.entries(decodeHeader(header, "X-Registry-Config"))) {
+    const credentials = typeof value === "object" && value !== null ? authConfig(value as Record<string, unknown>, `X-Registry-Config "${key}"`) : undefined;
+    if (credentials) found.set(isDockerHub(key) ? DEFAULT_DOMAIN : hostOf(key), credentials);
   }
+  return found;
+}
+
+function decodeHeader(header: string, name: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(header, "base64url").toString("utf8"));
+  } catch {
+    throw invalid(`invalid ${name} header: expected base64url-encoded JSON`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(`invalid ${name} header: expected a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/** One registry's {username, password, registrytoken, auth}; undefined when it carries none. */
+function authConfig(value: Record<string, unknown>, where: string): Credentials | undefined {
   const text = (key: string) => (typeof value[key] === "string" && value[key] !== "" ? (value[key] as string) : undefined);
   const credentials: Credentials = { username: text("username"), password: text("password"), registryToken: text("registrytoken") };
   const auth = text("auth");
-  if (!credentials.username && auth) Object.assign(credentials, decodeAuth(auth, "X-Registry-Auth"));
+  if (!credentials.username && auth) Object.assign(credentials, decodeAuth(auth, where));
   return hasAny(credentials) ? credentials : undefined;
 }
 
@@ -44,6 +68,9 @@ function decodeAuth(auth: string, where: string): Credentials {
 
 /** `registry.example:5000` from `https://registry.example:5000/v1/` or `registry.example:5000`. */
 export const hostOf = (key: string) => key.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "");
+
+/** Whether a config.json key names Docker Hub. */
+const isDockerHub = (key: string) => key === DOCKER_HUB_KEY || hostOf(key) === "index.docker.io" || hostOf(key) === DEFAULT_DOMAIN;
 
 /** The Docker CLI's config file, which `berth login` writes. */
 export const dockerConfigFile = (env: NodeJS.ProcessEnv = process.env) => join(env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker"), "config.json");
@@ -65,7 +92,7 @@ export async function fromDockerConfig(domain: string, env: NodeJS.ProcessEnv = 
     throw invalid(`${path} is not valid JSON: ${(err as Error).message}`);
   }
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
-    const matches = domain === DEFAULT_DOMAIN ? key === DOCKER_HUB_KEY || hostOf(key) === "index.docker.io" || hostOf(key) === DEFAULT_DOMAIN : hostOf(key) === domain;
+    const matches = domain === DEFAULT_DOMAIN ? isDockerHub(key) : hostOf(key) === domain;
     if (!matches) continue;
     if (entry.auth) return decodeAuth(entry.auth, `${path} auths."${key}"`);
     if (entry.username) return { username: entry.username, password: entry.password };

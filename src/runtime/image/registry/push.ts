@@ -1,6 +1,6 @@
 // A push: the image's layer and config blobs the repository lacks, each uploaded in one request, then a Docker
-// schema 2 manifest under the tag. Blobs are sent as the store holds them (gzip or plain tar), with the media
-// type their first bytes say.
+// schema 2 manifest under the tag, whose digest the image then records (RepoDigests). Blobs are sent as the
+// store holds them (gzip or plain tar), with the media type their first bytes say.
 import { Transform, type Readable } from "node:stream";
 import { shortId } from "../digest.js";
 import { invalid, notFound } from "../errors.js";
@@ -38,7 +38,7 @@ export function imageToPush(store: ImageStore, reference: Reference): ImageRecor
   return record;
 }
 
-/** Pushes `record` to the request's repository and tag; returns the manifest's digest. */
+/** Pushes `record` to the request's repository and tag, recording the repo digest; returns the manifest's digest. */
 export async function pushImage(record: ImageRecord, store: ImageStore, request: PushRequest, send: ProgressSink): Promise<string> {
   const { reference, config, signal } = request;
   const tag = reference.tag ?? DEFAULT_TAG;
@@ -75,6 +75,7 @@ export async function pushImage(record: ImageRecord, store: ImageStore, request:
       }),
     );
     const digest = await client.putManifest(tag, MEDIA.dockerManifest, manifest, signal);
+    await store.addRepoDigest(record.id, `${familiarName(reference)}@${digest}`);
     send({ status: `${tag}: digest: ${digest} size: ${manifest.length}` });
     send({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: manifest.length } });
     return digest;
