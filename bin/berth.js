@@ -11,28 +11,35 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Script } from "node:vm";
 
-const bundle = fileURLToPath(new URL("../dist/cli/berth.cjs", import.meta.url));
-const bundleFd = openSync(bundle); // one open file for its identity and its text, even if a rebuild replaces it
-const { ino, mtimeMs, size } = fstatSync(bundleFd);
-const source = readFileSync(bundleFd, "utf8");
-closeSync(bundleFd);
-const cacheFile = `${bundle}.${cacheKey(`${process.version} ${process.execArgv.join(" ")} ${ino} ${mtimeMs} ${size}`)}.cache`;
+// berthd (`berth daemon`, as the CLI starts it) runs from the compiled modules instead: it starts once and then
+// idles for hours, and the bundle's source and compiled code would cost it some 5 MiB of memory.
+const { main } = process.argv[2] === "daemon" ? await import("../dist/cli/main.js") : loadBundle();
+process.exitCode = await main(process.argv.slice(2));
 
-let cachedData;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  // no cache yet
+function loadBundle() {
+  const bundle = fileURLToPath(new URL("../dist/cli/berth.cjs", import.meta.url));
+  const fd = openSync(bundle); // one open file for its identity and its text, even if a rebuild replaces it
+  const { ino, mtimeMs, size } = fstatSync(fd);
+  const source = readFileSync(fd, "utf8");
+  closeSync(fd);
+  const cacheFile = `${bundle}.${cacheKey(`${process.version} ${process.execArgv.join(" ")} ${ino} ${mtimeMs} ${size}`)}.cache`;
+
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // no cache yet
+  }
+  const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCache(cacheFile, script.createCachedData()));
+
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  return module.exports;
 }
-const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
-if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCache(script.createCachedData()));
-
-const module = { exports: {} };
-script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-process.exitCode = await module.exports.main(process.argv.slice(2));
 
 /** Writes the cache by rename, so that a berth starting at the same time reads all of it or none. */
-function saveCache(data) {
+function saveCache(cacheFile, data) {
   const partial = `${cacheFile}.${process.pid}`;
   try {
     writeFileSync(partial, data);
