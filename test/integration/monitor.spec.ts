@@ -330,6 +330,16 @@ describe("berth-monitor", function () {
     assert.match(out, /self=2 init=\/dev\/init --init \/bin\/sh -- sh -c/);
   });
 
+  it("init mode: a SIGTERM sent as soon as the start answers is not lost, and the command runs with no signal blocked", async () => {
+    for (let i = 0; i < 3; i++) {
+      const started = await start(sandbox.spec({ argv: ["sleep", "60"], init: true }));
+      process.kill(started.pid, "SIGTERM");
+      assert.equal((await finished(started)).exitCode, 128 + 15, "sleep ended by the SIGTERM init forwarded");
+    }
+    await finished(await start(sandbox.spec({ argv: ["grep", "SigBlk", "/proc/self/status"], init: true })));
+    assert.match(stdoutOf(logEntries()), /^SigBlk:\s+0000000000000000\n$/);
+  });
+
   it("joins the cgroups it is given, and sees its own cgroup as / (cgroup namespace)", async () => {
     const own = readFileSync("/proc/self/cgroup", "utf8").match(/^\d+:pids:(.*)$/m);
     assert.ok(own, "this test needs the cgroup v1 pids controller");

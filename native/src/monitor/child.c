@@ -22,10 +22,14 @@
 #define INIT_PATH "/dev/init"
 
 void child_begin(const struct launch *l) {
-  /* The monitor blocks SIGCHLD and ignores SIGHUP/SIGPIPE; both would survive execve. */
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  /* The monitor blocks SIGCHLD and ignores SIGHUP/SIGPIPE; both would survive execve. A namespace's pid 1 drops
+     a signal it has no handler for, unless the signal is blocked: with init, all stay blocked through execve until
+     init waits for them, so that a stop sent as soon as the start answered is not lost (init unblocks them for
+     its child). */
+  sigset_t mask;
+  if (l->spec->init) sigfillset(&mask);
+  else sigemptyset(&mask);
+  sigprocmask(SIG_SETMASK, &mask, NULL);
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
 
   if (!l->spec->tty) {

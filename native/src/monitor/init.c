@@ -12,10 +12,12 @@ int init_main(int argc, char **argv) {
     fprintf(stderr, "usage: %s --init PROGRAM -- ARGV...\n", argv[0]);
     return 2;
   }
-  /* Blocked signals still reach a namespace's pid 1 (unhandled ones would be dropped), so sigwaitinfo sees them all. */
-  sigset_t all, previous;
+  /* Blocked signals still reach a namespace's pid 1 (unhandled ones would be dropped), so sigwaitinfo sees them all.
+     The monitor started us with all of them blocked already: one sent before this point waits here too. */
+  sigset_t all, none;
   sigfillset(&all);
-  sigprocmask(SIG_BLOCK, &all, &previous);
+  sigemptyset(&none);
+  sigprocmask(SIG_BLOCK, &all, NULL);
 
   pid_t child = fork();
   if (child < 0) {
@@ -26,7 +28,7 @@ int init_main(int argc, char **argv) {
     /* Its own foreground process group, so a terminal's ^C reaches it once, not again through us. */
     setpgid(0, 0);
     if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpid());
-    sigprocmask(SIG_SETMASK, &previous, NULL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     execv(argv[2], argv + 4);
     fprintf(stderr, "init: exec %s: %s\n", argv[2], strerror(errno));
     _exit(127);
