@@ -12,7 +12,7 @@ import type { Firewall, FirewalledNetwork } from "./firewall.js";
 import { connectEndpoint, disconnectEndpoint, macFor, vethName } from "./endpoint.js";
 import { hostRanges } from "./host-ranges.js";
 import { AddressAllocator, DEFAULT_POOLS, planIpam, type IpamRequest, type Pool, type UsedRange } from "./ipam.js";
-import { Rtnl } from "./netlink.js";
+import { NetlinkError, Rtnl } from "./netlink.js";
 import { isNetns } from "./netns.js";
 import { findNetwork, NetworkStore, type EndpointRecord, type NetworkRecord } from "./store.js";
 
@@ -104,6 +104,11 @@ export class NetworkService {
   /** Network id → container id → endpoint. */
   private readonly endpoints = new Map<string, Map<string, EndpointRecord>>();
   private readonly allocators = new Map<string, AddressAllocator>();
+  /**
+   * Bridge indexes by network id, as made: a lookup at each connect is a request on berthd's thread that waits for
+   * the kernel's rtnl lock, which the threadpool's link deletes hold for ~20 ms at a time.
+   */
+  private readonly bridgeIndexes = new Map<string, number>();
   /** Per namespace file, the last connect into it: ethN names are picked in order, never twice. */
   private readonly namespaceQueues = new Map<string, Promise<unknown>>();
   /** Connects under way, by `<network id>/<container id>`: they count as endpoints until they finish. */
@@ -189,13 +194,18 @@ export class NetworkService {
     const index = await ensureBridge(this.rtnl, { name: record.BridgeName, gateway: Gateway, prefixLength: parseCidr(Subnet)!.prefix, mtu: record.Mtu });
     await this.firewall?.addNetwork(firewalled(record));
     if (!record.Internal) await this.enableForwarding?.();
+    this.bridgeIndexes.set(record.Id, index);
     return index;
   }
 
-  /** The bridge's index; rebuilt if someone deleted it behind berth's back. */
-  private async bridgeIndex(record: NetworkRecord): Promise<number> {
+  /** The bridge's index: as made, or (`recheck`) looked up and rebuilt if someone deleted it behind berth's back. */
+  private async bridgeIndex(record: NetworkRecord, recheck = false): Promise<number> {
+    const known = this.bridgeIndexes.get(record.Id);
+    if (known !== undefined && !recheck) return known;
     const link = await this.rtnl.link(record.BridgeName);
-    return link?.kind === "bridge" ? link.index : this.makeBridge(record);
+    if (link?.kind !== "bridge") return this.makeBridge(record);
+    this.bridgeIndexes.set(record.Id, link.index);
+    return link.index;
   }
 
   /** Starts the network's resolver on its gateway; the default `bridge` network has none (dnsNetwork). */
@@ -341,6 +351,7 @@ export class NetworkService {
       }
       this.endpoints.delete(record.Id);
       this.allocators.delete(record.Id);
+      this.bridgeIndexes.delete(record.Id);
       this.events("destroy", record);
     });
   }
@@ -387,12 +398,21 @@ export class NetworkService {
     };
     try {
       await this.store.saveEndpoint(endpoint);
-      const bridgeIndex = await this.bridgeIndex(record);
-      const spec = {
-        netnsPath: request.netnsPath, bridgeIndex, hostName: endpoint.HostInterface, address, prefixLength: endpoint.IPPrefixLen,
-        gateway: Gateway, mtu: record.Mtu, defaultRoute, mac: endpoint.MacAddress,
+      const connect = async (bridgeIndex: number) => {
+        const spec = {
+          netnsPath: request.netnsPath, bridgeIndex, hostName: endpoint.HostInterface, address, prefixLength: endpoint.IPPrefixLen,
+          gateway: Gateway, mtu: record.Mtu, defaultRoute, mac: endpoint.MacAddress,
+        };
+        await this.inNamespaceOrder(request.netnsPath, () => connectEndpoint(this.rtnl, spec));
       };
-      await this.inNamespaceOrder(request.netnsPath, () => connectEndpoint(this.rtnl, spec));
+      const known = await this.bridgeIndex(record);
+      // The kernel refuses a master that no longer exists with EINVAL: the bridge went behind berth's back.
+      await connect(known).catch(async (err: unknown) => {
+        if (!(err instanceof NetlinkError && err.code === "EINVAL")) throw err;
+        const current = await this.bridgeIndex(record, true);
+        if (current === known) throw err;
+        await connect(current);
+      });
     } catch (err) {
       await this.store.removeEndpoint(record.Id, request.containerId);
       await allocator.release(address, request.containerId);

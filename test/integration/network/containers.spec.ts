@@ -175,6 +175,18 @@ describe("containers on networks (integration, berthd in a test host namespace)"
     assert.notEqual((await exec(inside, `ping -c 1 -W 2 ${OUTSIDE}`)).code, 0);
   });
 
+  it("makes a network's bridge again when someone deleted it behind berthd's back, at the next container's start", async function () {
+    await docker.createNetwork({ Name: "fragile" });
+    const first = await run("first", "exec sleep 300", { HostConfig: { NetworkMode: "fragile" } });
+    const bridge = `br-${(await docker.getNetwork("fragile").inspect()).Id.slice(0, 12)}`;
+    await first.remove({ force: true });
+    host("ip", "link", "del", bridge);
+    const second = await run("second", "exec sleep 300", { HostConfig: { NetworkMode: "fragile" } });
+    assert.match(host("ip", "-o", "link", "show", bridge), /state UP|,UP/, "the bridge is back");
+    const gateway = (await settingsOf(second)).Networks.fragile!.Gateway;
+    await ok(second, `ping -c 1 -W 2 ${gateway}`);
+  });
+
   it("connects and disconnects a running container live, and a stopped one at its next start", async function () {
     const since = Math.floor(Date.now() / 1000);
     await docker.createNetwork({ Name: "one" });
