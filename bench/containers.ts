@@ -1,6 +1,5 @@
 // Container latency and footprint against an isolated berthd: create→start→exit→delete of `true` through
-// the API, `docker run --rm berth/host true`, monitor RSS per running container, berthd's idle RSS; and berthd's
-// share of `berth down` (10 containers of a network removed at once, then the network) and of stopping an Init one.
+// the API, `docker run --rm berth/host true`, monitor RSS per running container, berthd's idle RSS.
 // berthd runs compiled (bin/berth.js daemon, as users run it; `npm run build` first).
 // Prints figures; asserts nothing. Run: npx tsx bench/containers.ts [runs]
 import { spawnSync } from "node:child_process";
@@ -33,39 +32,6 @@ async function measured(pid: number, roundTrips: () => Promise<number[]>): Promi
   const cpuBefore = cpuMs(pid);
   const samples = await roundTrips();
   return `${summary(samples)}  berthd CPU ${((cpuMs(pid) - cpuBefore) / samples.length).toFixed(1)} ms each`;
-}
-
-/** `berth down`'s share in berthd: 10 containers of a user network removed at once (rm -f), then the network. */
-async function downOfTen(docker: Docker): Promise<{ removes: number[]; networkRemove: number }> {
-  const network = await docker.createNetwork({ Name: "bench-down" });
-  const containers = [];
-  for (let i = 0; i < 10; i++) {
-    const container = await docker.createContainer({ Image: IMAGE, Cmd: ["sleep", "60"], HostConfig: { NetworkMode: "bench-down" } });
-    await container.start();
-    containers.push(container);
-  }
-  const removes = await Promise.all(containers.map(async (c) => {
-    const start = process.hrtime.bigint();
-    await c.remove({ force: true });
-    return Number(process.hrtime.bigint() - start) / 1e6;
-  }));
-  const start = process.hrtime.bigint();
-  await network.remove();
-  return { removes, networkRemove: Number(process.hrtime.bigint() - start) / 1e6 };
-}
-
-/** `stop` of an `init: true` container whose process ends on SIGTERM. */
-async function initStops(docker: Docker, count: number): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const container = await docker.createContainer({ Image: IMAGE, Cmd: ["sleep", "60"], HostConfig: { Init: true } });
-    await container.start();
-    const start = process.hrtime.bigint();
-    await container.stop();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-    await container.remove();
-  }
-  return samples;
 }
 
 async function apiRoundTrips(docker: Docker, hostConfig: Docker.HostConfig = {}): Promise<number[]> {
@@ -113,11 +79,6 @@ try {
   if (!spawnSync("docker", ["--version"]).error) {
     console.log(`docker run --rm ${IMAGE} true             ${summary(dockerRuns(socket, Math.min(runs, 20)))}`);
   }
-  const downs = [];
-  for (let i = 0; i < 3; i++) downs.push(await downOfTen(docker));
-  console.log(`rm -f of 10 on a network, all at once     ${summary(downs.flatMap((d) => d.removes))}`);
-  console.log(`then the network's DELETE                 ${summary(downs.map((d) => d.networkRemove))}`);
-  console.log(`stop of an init: true container (sleep)   ${summary(await initStops(docker, 10))}`);
   const sleepers = [];
   for (let i = 0; i < 5; i++) {
     const container = await docker.createContainer({ Image: IMAGE, Cmd: ["sleep", "60"] });

@@ -1,4 +1,4 @@
-// What a container's networking costs berthd: network create (record, subnet, bridge, DNS server) and remove, the
+// What a container's networking costs berthd: network create (record, subnet, bridge, DNS server), the
 // container's namespace (made and bound to a file, then unbound), and an endpoint connect and disconnect as
 // NetworkService does them (state, address, veth, route, DNS entry). The script re-runs itself in a network
 // namespace of its own, which stands in for the host and goes with the process: the real host is never touched.
@@ -50,17 +50,12 @@ try {
     disconnects.push(await timed(() => networks.disconnect("bench0", containerId)));
     netnsRemoves.push(await timed(() => removeNetns(netnsPath)));
   }
-  const removes: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    removes.push(await timed(() => networks.remove(`bench${i}`)));
-    await networks.disconnected(); // the bridge's delete, which goes on after the answer: each removal is timed alone
-  }
+  for (let i = 0; i < runs; i++) await networks.remove(`bench${i}`);
   console.log(`network create (record, subnet, bridge, DNS)        ${summary(creates)}`);
   console.log(`container namespace, bound to a file                ${summary(netnsCreates)}`);
   console.log(`endpoint connect (state, address, veth, route, DNS) ${summary(connects)}`);
   console.log(`endpoint disconnect (veth delete, state, DNS)       ${summary(disconnects)}`);
   console.log(`container namespace unbound                         ${summary(netnsRemoves)}`);
-  console.log(`network remove (DNS, bridge retired, state)         ${summary(removes)}`);
 } finally {
   await dns.close();
   rtnl.close();

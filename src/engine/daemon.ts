@@ -71,12 +71,6 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
   let dns: DnsServer | undefined;
   let networks: NetworkService | undefined;
   try {
-    // The image store opens alongside the rest: on a fresh root, unpacking berth/host is a good part of the start.
-    // Its start-up clean-up must know which images containers use, and waits for them to be open.
-    let containersOpened!: () => void;
-    const containersOpen = new Promise<void>((resolve) => (containersOpened = resolve));
-    const imagesOpening = ImageStore.open(join(root, "image"), { containersUsing: (id) => containers.countUsing(id), containersOpen });
-    imagesOpening.catch(() => {}); // awaited below: a failure before then is not unhandled
     cgroups = await openCgroups({ group: cgroupGroup(root) });
     const events: ContainerEvents = (action, record, attributes) =>
       bus.emit("container", action, {
@@ -95,11 +89,11 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
     networks = await NetworkService.open({
       root, rtnl: Rtnl.open(), firewall: new Firewall(), events: networkEvents(bus), enableForwarding: enableIpForwarding, dns,
     });
+    // Containers before images: the image store's start-up cleanup must know which images they use.
     let images: ImageStore | undefined;
     const ports = await PortPublisher.open({ root });
     const containers = await ContainerService.open({ root, images: () => images!, cgroups, volumes, events, volumeEvents, networks, ports });
-    containersOpened();
-    images = await imagesOpening;
+    images = await ImageStore.open(join(root, "image"), { containersUsing: (id) => containers.countUsing(id) });
     const execs = new ExecService(containers, images, events);
     await superviseContainers(containers, execs, events);
     const routes = [

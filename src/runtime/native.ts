@@ -16,12 +16,8 @@ interface Addon {
   waitPid(pid: number): Promise<void>;
   openInRoot(rootFd: number, path: string, flags: number): number;
   bindMount(source: string, target: string): void;
-  detachMount(target: string): Promise<void>;
+  detachMount(target: string): void;
   inNetns<T>(path: string | null, fn: () => T): T;
-  bindNewNetns(path: string): Promise<void>;
-  removeTree(path: string): Promise<void>;
-  rtnlSocket(): number;
-  rtnlRequest(fd: number, message: Buffer): Promise<void>;
   spawnDetached(file: string, argv: string[]): Promise<{ pid: number; output: string }>;
 }
 
@@ -106,11 +102,10 @@ export function bindMount(source: string, target: string): void {
 
 /**
  * `umount --lazy target` (MNT_DETACH), never following a final symlink: the mount leaves the tree at once and goes
- * when its last user lets go. Made on a threadpool thread: the kernel waits for an RCU grace period (~1 ms) before
- * it answers. Rejects with EINVAL when nothing is mounted there.
+ * when its last user lets go. Throws EINVAL when nothing is mounted there.
  */
-export function detachMount(target: string): Promise<void> {
-  return loadAddon().detachMount(target);
+export function detachMount(target: string): void {
+  loadAddon().detachMount(target);
 }
 
 /**
@@ -128,36 +123,6 @@ export async function spawnDetached(file: string, argv: string[]): Promise<{ pid
  */
 export function inNetns<T>(path: string | null, fn: () => T): T {
   return loadAddon().inNetns(path, fn);
-}
-
-/**
- * Makes a new network namespace with loopback up and binds it to the existing file `path`, from a threadpool
- * thread (the kernel takes ~1 ms to make one), which then returns to its own namespace.
- */
-export function bindNewNetns(path: string): Promise<void> {
-  return loadAddon().bindNewNetns(path);
-}
-
-/**
- * `rm -rf path` in one threadpool job: fs.rm makes a round trip through JavaScript per entry. Symlinks are
- * removed, never followed; a missing path is fine. Rejects with a Node-style error (code, syscall "removeTree").
- */
-export function removeTree(path: string): Promise<void> {
-  return loadAddon().removeTree(path);
-}
-
-/** A NETLINK_ROUTE socket in the calling thread's network namespace, for {@link rtnlRequest}. */
-export function rtnlSocket(): number {
-  return loadAddon().rtnlSocket();
-}
-
-/**
- * Sends one complete rtnetlink message (with NLM_F_ACK) on `fd` from a threadpool thread, and closes `fd`:
- * for requests the kernel answers slowly, such as a link delete (RCU grace periods, ~20 ms), which on the event
- * loop would stall every other request. Rejects with the kernel's errno as `code` (ENODEV, ...).
- */
-export function rtnlRequest(fd: number, message: Buffer): Promise<void> {
-  return loadAddon().rtnlRequest(fd, message);
 }
 
 // ---- berth-monitor: the spec it reads, how it is started, what it leaves behind (native/README.md) ----

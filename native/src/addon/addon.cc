@@ -5,8 +5,6 @@
 #include "mounts.h"
 #include "netns.h"
 #include "pidfd.h"
-#include "remove_tree.h"
-#include "rtnl.h"
 #include "spawn.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -19,11 +17,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openInRoot", Napi::Function::New(env, OpenInRoot, "openInRoot"));
   exports.Set("bindMount", Napi::Function::New(env, BindMount, "bindMount"));
   exports.Set("detachMount", Napi::Function::New(env, DetachMount, "detachMount"));
-  exports.Set("bindNewNetns", Napi::Function::New(env, BindNewNetns, "bindNewNetns"));
   exports.Set("inNetns", Napi::Function::New(env, InNetns, "inNetns"));
-  exports.Set("removeTree", Napi::Function::New(env, RemoveTree, "removeTree"));
-  exports.Set("rtnlSocket", Napi::Function::New(env, RtnlSocket, "rtnlSocket"));
-  exports.Set("rtnlRequest", Napi::Function::New(env, RtnlRequest, "rtnlRequest"));
   exports.Set("spawnDetached", Napi::Function::New(env, SpawnDetached, "spawnDetached"));
   return exports;
 }

@@ -16,30 +16,9 @@ Napi::Value BindMount(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-class DetachWorker : public Napi::AsyncWorker {
- public:
-  DetachWorker(Napi::Env env, std::string target) : Napi::AsyncWorker(env, "berth.detachMount"), target_(std::move(target)), deferred_(env) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override { error_ = umount2(target_.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0 ? 0 : errno; }
-  void OnOK() override {
-    if (error_ == 0) deferred_.Resolve(Env().Undefined());
-    else deferred_.Reject(ErrnoError(Env(), error_, "umount2", target_).Value());
-  }
-  void OnError(const Napi::Error& err) override { deferred_.Reject(err.Value()); }
-
- private:
-  std::string target_;
-  int error_ = 0;
-  Napi::Promise::Deferred deferred_;
-};
-
-// detachMount(target): Promise<void>, umount --lazy. The mount leaves the tree at once; what holds it open keeps it
-// until it lets go. On a threadpool thread: the kernel waits for an RCU grace period (~1 ms) before it returns.
+// detachMount(target): umount --lazy. The mount leaves the tree at once; what holds it open keeps it until it lets go.
 Napi::Value DetachMount(const Napi::CallbackInfo& info) {
-  auto* worker = new DetachWorker(info.Env(), info[0].As<Napi::String>());
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  std::string target = info[0].As<Napi::String>();
+  if (umount2(target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) throw ErrnoError(info.Env(), errno, "umount2", target);
+  return info.Env().Undefined();
 }

@@ -1,17 +1,12 @@
 #include "netns.h"
 
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "errno_error.h"
@@ -62,65 +57,4 @@ Napi::Value InNetns(const Napi::CallbackInfo& info) {
   }
   NetnsGuard back(original);
   return fn.Call({});
-}
-
-// Sets loopback up in the calling thread's netns (SIOCSIFFLAGS: no netlink needed); returns 0 or an errno.
-static int LoopbackUp() {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return errno;
-  ifreq request = {};
-  strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
-  int err = ioctl(fd, SIOCGIFFLAGS, &request) == 0 ? 0 : errno;
-  request.ifr_flags |= IFF_UP;
-  if (err == 0 && ioctl(fd, SIOCSIFFLAGS, &request) != 0) err = errno;
-  close(fd);
-  return err;
-}
-
-// A new netns with loopback up, bound at `path` (an existing file), made by a threadpool thread: creating a
-// namespace costs the kernel ~1 ms, which the event loop need not wait for. The thread returns to its own netns.
-class NewNetnsWorker : public Napi::AsyncWorker {
- public:
-  NewNetnsWorker(Napi::Env env, std::string path) : Napi::AsyncWorker(env, "berth.bindNewNetns"), path_(std::move(path)), deferred_(env) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override {
-    int original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (original < 0) {
-      Fail("open", errno);
-      return;
-    }
-    if (unshare(CLONE_NEWNET) != 0) {
-      Fail("unshare", errno);
-      close(original);
-      return;
-    }
-    NetnsGuard back(original);
-    if (int err = LoopbackUp(); err != 0) Fail("SIOCSIFFLAGS", err);
-    else if (mount("/proc/thread-self/ns/net", path_.c_str(), nullptr, MS_BIND, nullptr) != 0) Fail("mount", errno);
-  }
-  void OnOK() override {
-    if (error_ == 0) deferred_.Resolve(Env().Undefined());
-    else deferred_.Reject(ErrnoError(Env(), error_, syscall_, path_).Value());
-  }
-  void OnError(const Napi::Error& err) override { deferred_.Reject(err.Value()); }
-
- private:
-  void Fail(const char* syscall, int err) {
-    syscall_ = syscall;
-    error_ = err;
-  }
-  std::string path_;
-  const char* syscall_ = "";
-  int error_ = 0;
-  Napi::Promise::Deferred deferred_;
-};
-
-// bindNewNetns(path): Promise<void>.
-Napi::Value BindNewNetns(const Napi::CallbackInfo& info) {
-  auto* worker = new NewNetnsWorker(info.Env(), info[0].As<Napi::String>());
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
 }

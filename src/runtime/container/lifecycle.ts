@@ -10,7 +10,7 @@ import { UserError } from "../../compose/errors.js";
 import { log } from "../../engine/log.js";
 import type { Cgroups, ContainerCgroup, Limits } from "../cgroups/index.js";
 import type { ImageStore } from "../image/store.js";
-import { encodeContainerSpec, pidfdOpen, pidfdSendSignal, readExitRecord, readStartError, removeTree, startMonitor, waitPid } from "../native.js";
+import { encodeContainerSpec, pidfdOpen, pidfdSendSignal, readExitRecord, readStartError, startMonitor, waitPid } from "../native.js";
 import { findContainers, removeOrphanCgroups } from "./adopt.js";
 import { FRAME, resizePayload, sendFrame } from "./attach-socket.js";
 import { mountOrder, planMounts, type MountConfig } from "../volume/mounts.js";
@@ -306,31 +306,18 @@ export class ContainerService {
     if (c.running) throw new NotModifiedError(`container ${record.Id} is already started`);
     if (record.State.Status !== "restarting") Object.assign(record, { RestartCount: 0, HasBeenManuallyStopped: false });
     const rootfs = this.options.images().rootfs(record.Image);
+    const identity = await resolveIdentity(record.Config.User, record.HostConfig.GroupAdd ?? [], [c.paths.upper, ...rootfs.lowerDirs]);
     const net = this.#network(record);
-    // These steps do not depend on each other: made at once, their waits (threadpool, kernel) overlap.
-    const [identity, created, mounts, netns] = await Promise.allSettled([
-      resolveIdentity(record.Config.User, record.HostConfig.GroupAdd ?? [], [c.paths.upper, ...rootfs.lowerDirs]),
-      this.options.cgroups.createCgroup(record.Id, limitsOf(record)),
-      this.#makeOverlayDirs(c).then(() => startMounts(record.Mounts, this.options.volumes, rootfs.lowerDirs)),
-      record.Networks ? this.#joinNetworks(c) : Promise.resolve(undefined),
-    ]);
-    if (identity.status === "rejected" || created.status === "rejected") {
-      // Refused before anything ran, as a bad user or limit is: undone, and the record stays as it was.
-      if (created.status === "fulfilled") await created.value.cgroup.remove();
-      await this.#leaveNetworks(c).catch(() => undefined);
-      if (identity.status === "rejected") throw identity.reason;
-      asInvalid((created as PromiseRejectedResult).reason);
-    }
-    const { cgroup, warnings } = created.value;
+    const { cgroup, warnings } = await this.options.cgroups.createCgroup(record.Id, limitsOf(record)).catch(asInvalid);
     for (const warning of warnings) log("warn", `container ${record.Id}: ${warning}`);
     const hold = c.attachGates.size > 0;
     let started;
     try {
-      if (mounts.status === "rejected") throw mounts.reason;
-      if (netns.status === "rejected") throw netns.reason;
-      const spec = containerSpec({
-        record, paths: c.paths, rootfs, identity: identity.value, cgroups: cgroup.procsFiles(), net: netns.value ?? net, hold, mounts: mounts.value,
-      });
+      // The root directory of the overlay takes the upper dir's mode: every user in the container must traverse it.
+      for (const dir of [c.paths.upper, c.paths.work, c.paths.rootfs]) await mkdir(dir, { recursive: true, mode: 0o755 });
+      const mounts = await startMounts(record.Mounts, this.options.volumes, rootfs.lowerDirs);
+      const netns = record.Networks ? await this.#joinNetworks(c) : undefined;
+      const spec = containerSpec({ record, paths: c.paths, rootfs, identity, cgroups: cgroup.procsFiles(), net: netns ?? net, hold, mounts });
       await writeFile(join(c.dir, "spec"), encodeContainerSpec(spec), { mode: 0o600 });
       started = await startMonitor(c.dir);
     } catch (err) {
@@ -356,11 +343,6 @@ export class ContainerService {
     await this.#persist(c);
     if (hold) await this.#release(c);
     this.hooks.started(c);
-  }
-
-  /** The overlay's directories; its root takes the upper dir's mode: every user in the container must traverse it. */
-  async #makeOverlayDirs(c: Container): Promise<void> {
-    for (const dir of [c.paths.upper, c.paths.work, c.paths.rootfs]) await mkdir(dir, { recursive: true, mode: 0o755 });
   }
 
   /** Lets attachers connect to a process set up with hold, sizes its TTY (ConsoleSize), then sends it the start frame. */
@@ -501,16 +483,13 @@ export class ContainerService {
     });
     c.exited = undefined;
     this.hooks.exited(c);
-    // Waiters hear of the exit while it goes to disk (an fsync): should berthd die first, its next start records
-    // it again from the monitor's exit file. A removal waits for the write (c.writes).
-    const persisted = this.#persist(c);
-    // The kernel's veth deletes (~20 ms each) happen meanwhile, awaited by the next start or remove.
+    await this.#persist(c);
+    // The exit is on record; the kernel's veth deletes (~20 ms each) happen meanwhile, awaited by the next start or remove.
     void this.#leaveNetworks(c).catch(() => undefined);
     this.options.events("die", c.record, { exitCode: String(c.record.State.ExitCode) });
     for (const listener of [...c.exitListeners]) listener();
     // As dockerd's AutoRemove: `docker run --rm` takes the container's anonymous volumes with it.
     if (c.record.HostConfig.AutoRemove) void this.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
-    await persisted;
   }
 
   /** Sends `signal` to the container's process; a paused container is thawed so that it can act on it. */
@@ -626,7 +605,7 @@ export class ContainerService {
       await c.writes;
       const doomed = join(containersDir(this.options.root), `.removing-${c.id}`);
       await rename(c.dir, doomed);
-      await removeTree(doomed);
+      await rm(doomed, { recursive: true, force: true });
       if (options.volumes) await this.#removeAnonymousVolumes(c.record.Mounts);
       this.options.events("destroy", c.record);
       for (const listener of [...c.removedListeners]) listener();

@@ -105,33 +105,28 @@ export const containersDir = (root: string) => join(root, "containers");
 
 export type ContainerPaths = ReturnType<typeof containerPaths>;
 
-/**
- * Where a container's files live (see the header). Concatenated, not joined: `dir` is already normal, and
- * path.join normalizes character by character, which berthd (no optimizing compiler) pays on every record write.
- */
+/** Where a container's files live (see the header). */
 export function containerPaths(dir: string) {
   return {
     dir,
-    record: recordPath(dir),
-    hosts: `${dir}/hosts`,
-    hostname: `${dir}/hostname`,
-    resolvConf: `${dir}/resolv.conf`,
-    upper: `${dir}/upper`,
-    work: `${dir}/work`,
-    rootfs: `${dir}/rootfs`,
-    log: `${dir}/container.log`,
-    execs: `${dir}/exec`,
+    record: join(dir, "config.json"),
+    hosts: join(dir, "hosts"),
+    hostname: join(dir, "hostname"),
+    resolvConf: join(dir, "resolv.conf"),
+    upper: join(dir, "upper"),
+    work: join(dir, "work"),
+    rootfs: join(dir, "rootfs"),
+    log: join(dir, "container.log"),
+    execs: join(dir, "exec"),
   };
 }
 
-const recordPath = (dir: string) => `${dir}/config.json`;
-
 export async function writeRecord(dir: string, record: ContainerRecord): Promise<void> {
-  await writeFileAtomic(recordPath(dir), JSON.stringify(record) + "\n", 0o600);
+  await writeFileAtomic(containerPaths(dir).record, JSON.stringify(record) + "\n", 0o600);
 }
 
 export async function readRecord(dir: string): Promise<ContainerRecord> {
-  return JSON.parse(await readFile(recordPath(dir), "utf8")) as ContainerRecord;
+  return JSON.parse(await readFile(containerPaths(dir).record, "utf8")) as ContainerRecord;
 }
 
 /** Container directories (by id) and leftovers of interrupted creates and removes (dot-names). */

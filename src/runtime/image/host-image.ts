@@ -1,7 +1,7 @@
 // berth/host:latest, a berth extension: an image made of the host's own /usr (bound read-only, never copied)
 // and a small generated layer with a minimal /etc and the usual empty directories. Stacks can run node,
 // python3 or any host program with no registry. Nothing else of the host is visible in it.
-import { lstat, readFile, readdir, readlink, stat } from "node:fs/promises";
+import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { pack } from "tar-stream";
 import { sha256 } from "./digest.js";
@@ -41,58 +41,21 @@ const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 const hostBind = (source: string, target: string): BuiltinLayer => ({ kind: "host-bind", diffId: sha256(`host-bind:${source}`), source, target });
 
-/** The generated layer's own part, the same on every host. */
-const SKELETON: TarEntry[] = [
-  ...["dev", "etc", "home", "proc", "sys", "usr", "var"].map((name) => ({ name, type: "directory" as const })),
-  { name: "root", type: "directory", mode: 0o700 },
-  { name: "run", type: "directory" },
-  { name: "tmp", type: "directory", mode: 0o1777 },
-  { name: "etc/passwd", type: "file", content: PASSWD },
-  { name: "etc/group", type: "file", content: GROUP },
-  { name: "etc/hosts", type: "file", content: HOSTS },
-  { name: "etc/resolv.conf", type: "file", content: RESOLV_CONF },
-  { name: "etc/nsswitch.conf", type: "file", content: NSSWITCH },
-  { name: "etc/os-release", type: "file", content: OS_RELEASE },
-];
-const DESCRIPTION = "berth built-in: the host's /usr, read-only, with a minimal /etc";
-/** Part of hostImageKey: change it whenever hostImage starts reading or writing something else. */
-const RECIPE_VERSION = 1;
-
-/**
- * A cheap key of everything hostImage reads: while it stays the same, so does the image, and berthd's start need
- * not scan, tar and hash /etc/ssl/certs again. It holds the merged-/usr links, and for /etc/ssl/certs the identity
- * and times of every directory (an entry added, removed, renamed or replaced changes its directory's) and of
- * every regular file (rewritten in place), but reads no link and no file.
- */
-export async function hostImageKey(host = "/"): Promise<string> {
-  const parts: unknown[] = [RECIPE_VERSION, SKELETON, PATH, DESCRIPTION, hostArchitecture()];
-  for (const name of USR_MERGED) {
-    const stat = await lstat(join(host, name)).catch(() => null);
-    parts.push([name, stat?.isSymbolicLink() ? await readlink(join(host, name)) : stat?.isDirectory() ? "dir" : null]);
-  }
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => null);
-    if (entries === null) {
-      parts.push([dir, null]);
-      return;
-    }
-    parts.push([dir, identity(await stat(dir, { bigint: true }))]);
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile()) parts.push([path, identity(await lstat(path, { bigint: true }))]);
-    }
-  };
-  await walk(join(host, "etc/ssl/certs"));
-  return sha256(JSON.stringify(parts, (_, value: unknown) => (typeof value === "bigint" ? String(value) : value)));
-}
-
-const identity = (s: { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }) => [s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs];
-
 /** Builds the image from the host rooted at `host` ("/" but in tests). Same host content, same image id. */
 export async function hostImage(host = "/"): Promise<BuiltinImage> {
   const binds = [hostBind(join(host, "usr"), "/usr")];
-  const entries: TarEntry[] = [...SKELETON];
+  const entries: TarEntry[] = [
+    ...["dev", "etc", "home", "proc", "sys", "usr", "var"].map((name) => ({ name, type: "directory" as const })),
+    { name: "root", type: "directory", mode: 0o700 },
+    { name: "run", type: "directory" },
+    { name: "tmp", type: "directory", mode: 0o1777 },
+    { name: "etc/passwd", type: "file", content: PASSWD },
+    { name: "etc/group", type: "file", content: GROUP },
+    { name: "etc/hosts", type: "file", content: HOSTS },
+    { name: "etc/resolv.conf", type: "file", content: RESOLV_CONF },
+    { name: "etc/nsswitch.conf", type: "file", content: NSSWITCH },
+    { name: "etc/os-release", type: "file", content: OS_RELEASE },
+  ];
   for (const name of USR_MERGED) {
     const stat = await lstat(join(host, name)).catch(() => null);
     if (stat?.isSymbolicLink()) entries.push({ name, type: "symlink", linkname: await readlink(join(host, name)) });
@@ -109,7 +72,7 @@ export async function hostImage(host = "/"): Promise<BuiltinImage> {
     architecture: hostArchitecture(),
     os: "linux",
     created: new Date(0).toISOString(),
-    config: { Env: [PATH], Cmd: ["/bin/sh"], Labels: { "org.opencontainers.image.description": DESCRIPTION } },
+    config: { Env: [PATH], Cmd: ["/bin/sh"], Labels: { "org.opencontainers.image.description": "berth built-in: the host's /usr, read-only, with a minimal /etc" } },
     rootfs: { type: "layers", diff_ids: layers.map((layer) => layer.diffId) },
   };
   return { tag: HOST_IMAGE_TAG, config: Buffer.from(JSON.stringify(config)), layers };

@@ -2,7 +2,6 @@
 //   blobs/sha256/<hex>    configs and layer blobs, content-addressed
 //   layers/<diff id hex>/ unpacked layers, shared by all images that have them
 //   images/index.json     the image records: id, layers, tags (written atomically)
-//   images/host.json      berth/host's id and the hostImageKey it was built for
 //   tmp/                  staging for loads and unpacks; emptied at open, so a crash leaves nothing behind
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,7 +13,7 @@ import { openLayerTar } from "./compression.js";
 import { parseImageConfig, type ImageConfig } from "./config.js";
 import { hexOf, shortId } from "./digest.js";
 import { conflict, invalid, notFound, EngineError } from "./errors.js";
-import { HOST_IMAGE_TAG, hostImage, hostImageKey, type BuiltinImage } from "./host-image.js";
+import { hostImage, type BuiltinImage } from "./host-image.js";
 import { toInspect, toSummary, type ImageInspect, type ImageSummary } from "./inspect.js";
 import { LayerStore } from "./layers.js";
 import type { ImageRecord, IndexFile, LayerRecord } from "./records.js";
@@ -23,8 +22,6 @@ import { familiarDigest, normalizeTag, parseReference } from "./reference.js";
 export interface StoreOptions {
   /** How many containers use an image; an image in use is never deleted. */
   containersUsing?: (imageId: string) => number;
-  /** Resolves once containersUsing can answer; open's clean-up of obsolete built-in images waits for it. */
-  containersOpen?: Promise<unknown>;
   /** Install berth/host:latest (default true). */
   hostImage?: boolean;
 }
@@ -50,7 +47,6 @@ const ID_PREFIX = /^(?:sha256:)?([a-f0-9]{1,63})$/;
 
 export class ImageStore {
   readonly #indexPath: string;
-  readonly #hostImagePath: string;
   readonly #tmp: string;
   readonly #blobs: BlobStore;
   readonly #layers: LayerStore;
@@ -64,7 +60,6 @@ export class ImageStore {
 
   private constructor(root: string, options: StoreOptions) {
     this.#indexPath = join(root, "images", "index.json");
-    this.#hostImagePath = join(root, "images", "host.json");
     this.#tmp = join(root, "tmp");
     this.#blobs = new BlobStore(root, this.#tmp);
     this.#layers = new LayerStore(root, this.#tmp);
@@ -81,7 +76,7 @@ export class ImageStore {
     await store.#readIndex();
     // Whatever a crashed load stored but never recorded goes now.
     await store.#serial(() => store.#prune());
-    if (options.hostImage !== false) await store.#installHostImage(options.containersOpen);
+    if (options.hostImage !== false) await store.#installBuiltin(await hostImage());
     return store;
   }
 
@@ -331,22 +326,7 @@ export class ImageStore {
     });
   }
 
-  /** berth/host, built again only when what it is made of changed since it was installed (hostImageKey). */
-  async #installHostImage(containersOpen: Promise<unknown> | undefined): Promise<void> {
-    const key = await hostImageKey();
-    const installed = await readFile(this.#hostImagePath, "utf8").then(
-      (text) => JSON.parse(text) as { key: string; id: string },
-      () => undefined,
-    );
-    const record = installed?.key === key ? this.#records.get(installed.id) : undefined;
-    const id = record?.builtin && record.repoTags.includes(HOST_IMAGE_TAG) ? record.id : await this.#installBuiltin(await hostImage());
-    if (id !== record?.id) await writeFileAtomic(this.#hostImagePath, JSON.stringify({ key, id }) + "\n", 0o600);
-    await containersOpen;
-    if (this.#obsoleteBuiltins(id).length > 0) await this.#serial(() => this.#dropObsoleteBuiltins(id));
-  }
-
-  /** Installs a built-in image, tagged; returns its id. */
-  async #installBuiltin(image: BuiltinImage): Promise<string> {
+  async #installBuiltin(image: BuiltinImage): Promise<void> {
     const layers: LayerRecord[] = [];
     for (const layer of image.layers) {
       if (layer.kind === "host-bind") {
@@ -358,19 +338,15 @@ export class ImageStore {
       layers.push({ kind: "tar", diffId: layer.diffId, blob: blob.digest, size });
     }
     const { digest: id } = await this.#blobs.write(Readable.from([image.config]));
-    await this.#serial(() => this.#commit({ id, layers, repoTags: [image.tag], repoDigests: [], builtin: true }));
-    return id;
-  }
-
-  /** Built-in images from earlier starts whose content changed (new certs...) and that no container uses. */
-  #obsoleteBuiltins(currentId: string): ImageRecord[] {
-    return [...this.#records.values()].filter((r) => r.builtin && r.id !== currentId && this.#containersUsing(r.id) === 0);
-  }
-
-  async #dropObsoleteBuiltins(currentId: string): Promise<void> {
-    for (const record of this.#obsoleteBuiltins(currentId)) this.#records.delete(record.id);
-    await this.#writeIndex();
-    await this.#prune();
+    await this.#serial(async () => {
+      await this.#commit({ id, layers, repoTags: [image.tag], repoDigests: [], builtin: true });
+      // A built-in image from an earlier start whose content changed (new certs...) is obsolete.
+      for (const record of this.#records.values()) {
+        if (record.builtin && record.id !== id && this.#containersUsing(record.id) === 0) this.#records.delete(record.id);
+      }
+      await this.#writeIndex();
+      await this.#prune();
+    });
   }
 
   /** Records `record`, merging with an existing record of the same id; its tags move to it. */

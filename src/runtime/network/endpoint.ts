@@ -68,7 +68,8 @@ export async function connectEndpoint(host: Rtnl, spec: EndpointSpec): Promise<E
 
 /** Deletes the pair by its host end (the kernel removes both ends); an endpoint already gone is fine. */
 export async function disconnectEndpoint(host: Rtnl, hostName: string): Promise<void> {
-  await host.deleteLink(hostName).catch(unless("ENODEV"));
+  const link = await host.link(hostName);
+  if (link) await host.deleteLink(link.index).catch(unless("ENODEV"));
 }
 
 /** The lowest ethN not in use, so a reconnect fills the gap a disconnect left. */

@@ -1,7 +1,7 @@
 // A small typed rtnetlink client over the `netlink` package: just the links, addresses and routes berth needs,
 // with kernel errors as NetlinkError carrying the errno name (EEXIST, ENODEV, ...).
 import { AttrStream, createRtNetlink, FlagsNew, ifla, rt, type RtNetlinkSocket, type StreamData } from "netlink";
-import { inNetns, rtnlRequest, rtnlSocket } from "../native.js";
+import { inNetns } from "../native.js";
 import { formatIPv4, parseIPv4 } from "./cidr.js";
 
 export class NetlinkError extends Error {
@@ -31,8 +31,6 @@ export interface Link {
   up: boolean;
   /** Index of the bridge this link is enslaved to. */
   master?: number;
-  /** IFLA_IFALIAS, a free-form description (`ip link set ... alias`). */
-  alias?: string;
 }
 
 export interface Address {
@@ -60,23 +58,6 @@ const MAIN_TABLE = 254;
 /** Requests in flight per socket: their replies (a dump's first part at most ~32 KiB) fit in the default receive buffer. */
 const MAX_IN_FLIGHT = 4;
 const CREATE = { flags: FlagsNew.CREATE | FlagsNew.EXCL };
-const RTM_NEWLINK = 16;
-const RTM_DELLINK = 17;
-const NLM_F_REQUEST_ACK = 0x1 | 0x4;
-const NLM_F_EXCL_CREATE = 0x200 | 0x400;
-/** Link deletes on threadpool threads at once: the kernel overlaps their waits, and the other two threads stay free for fs calls. */
-const MAX_DELETES = 2;
-let deletes = 0;
-const waitingDeletes: (() => void)[] = [];
-
-/** A complete netlink message: the header (length, type, flags, sequence, port) and the body. */
-function message(type: number, body: Buffer, flags = 0): Buffer {
-  const header = Buffer.alloc(16);
-  header.writeUInt32LE(16 + body.length, 0);
-  header.writeUInt16LE(type, 4);
-  header.writeUInt16LE(NLM_F_REQUEST_ACK | flags, 6);
-  return Buffer.concat([header, body]);
-}
 
 function attrs(data: StreamData): Buffer {
   const stream = new AttrStream();
@@ -106,11 +87,7 @@ async function request<T>(what: string, call: () => Promise<T>): Promise<T> {
 }
 
 export class Rtnl {
-  private constructor(
-    private readonly socket: RtNetlinkSocket,
-    /** Where the socket lives: a bound namespace, or (null) the calling thread's at open. */
-    private readonly netnsPath: string | null,
-  ) {}
+  private constructor(private readonly socket: RtNetlinkSocket) {}
   /**
    * Requests on this socket wait for one of these slots. The kernel queues every reply in the socket's receive
    * buffer; one that does not fit is dropped and the socket flagged ENOBUFS, which the `netlink` package turns
@@ -133,12 +110,12 @@ export class Rtnl {
 
   /** A socket in the calling thread's network namespace. */
   static open(): Rtnl {
-    return new Rtnl(createRtNetlink(), null);
+    return new Rtnl(createRtNetlink());
   }
 
   /** A socket in the network namespace bound at `netnsPath`; it keeps working there from this thread. */
   static openIn(netnsPath: string): Rtnl {
-    return new Rtnl(inNetns(netnsPath, () => createRtNetlink()), netnsPath);
+    return new Rtnl(inNetns(netnsPath, () => createRtNetlink()));
   }
 
   close(): void {
@@ -164,18 +141,15 @@ export class Rtnl {
     await this.request(`create bridge ${name}`, () => this.socket.newLink({}, { ifname: name, mtu, linkinfo }, CREATE));
   }
 
-  /**
-   * A veth pair: `name` here, up and enslaved to `master`; the peer created in its namespace, down. The kernel
-   * takes ~2 ms to make and register the two devices (more when another request holds its lock): from a threadpool
-   * thread, as deleteLink's, so that berthd's other work goes on meanwhile.
-   */
+  /** A veth pair: `name` here, up and enslaved to `master`; the peer created in its namespace, down. */
   async createVeth(name: string, mtu: number, master: number, peer: VethPeer): Promise<void> {
     const peerAttrs = attrs(ifla.formatLinkAttrs({ ifname: peer.name, mtu, netNsFd: peer.netnsFd, address: peer.mac }));
     const peerMessage = Buffer.concat([rt.formatLink({}), peerAttrs]);
     const linkinfo = attrs(ifla.formatInfo({ kind: "veth", data: attrs(ifla.formatVethInfo({ peer: peerMessage })) }));
     const up = { up: true } as const;
-    const body = Buffer.concat([rt.formatLink({ flags: up, change: up }), attrs(ifla.formatLinkAttrs({ ifname: name, mtu, master, linkinfo }))]);
-    await this.offThread(`create veth ${name}`, message(RTM_NEWLINK, body, NLM_F_EXCL_CREATE));
+    await this.request(`create veth ${name}`, () =>
+      this.socket.newLink({ flags: up, change: up }, { ifname: name, mtu, master, linkinfo }, CREATE),
+    );
   }
 
   async setUp(index: number): Promise<void> {
@@ -183,43 +157,12 @@ export class Rtnl {
     await this.request(`set link ${index} up`, () => this.socket.setLink({ index, flags: up, change: up }));
   }
 
-  /** Sets the link down and its alias in one request. */
-  async setDown(index: number, alias: string): Promise<void> {
-    await this.request(`set link ${index} down`, () => this.socket.setLink({ index, flags: {}, change: { up: true } }, { ifalias: alias }));
-  }
-
   async setMtu(index: number, mtu: number): Promise<void> {
     await this.request(`set link ${index} mtu ${mtu}`, () => this.socket.setLink({ index }, { mtu }));
   }
 
-  /**
-   * Deletes a link by index or by name. The kernel answers a delete only after RCU grace periods (~20 ms, more
-   * under load), inside sendmsg: made on this socket's thread, it would stall berthd's event loop that long (and
-   * a lookup by name first would wait for the kernel's lock as long as another delete holds it). So it goes on a
-   * socket of its own, from a threadpool thread.
-   */
-  async deleteLink(link: number | string): Promise<void> {
-    if (deletes < MAX_DELETES) deletes++;
-    else await new Promise<void>((go) => waitingDeletes.push(go)); // the finishing delete hands its slot over
-    try {
-      const body = typeof link === "number" ? rt.formatLink({ index: link }) : Buffer.concat([rt.formatLink({}), attrs(ifla.formatLinkAttrs({ ifname: link }))]);
-      await this.offThread(`delete link ${link}`, message(RTM_DELLINK, body));
-    } finally {
-      const next = waitingDeletes.shift();
-      if (next) next();
-      else deletes--;
-    }
-  }
-
-  /** One request on a socket of its own in this socket's namespace, sent from a threadpool thread. */
-  private async offThread(what: string, request: Buffer): Promise<void> {
-    try {
-      const fd = this.netnsPath === null ? rtnlSocket() : inNetns(this.netnsPath, rtnlSocket);
-      await rtnlRequest(fd, request);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw code ? new NetlinkError(code, `${what}: ${code}`) : err;
-    }
+  async deleteLink(index: number): Promise<void> {
+    await this.request(`delete link ${index}`, () => this.socket.delLink({ index }));
   }
 
   async addresses(index?: number): Promise<Address[]> {
@@ -269,6 +212,5 @@ function toLink(message: rt.LinkMessage): Link {
     mtu: a.mtu!,
     up: data.flags?.up === true,
     ...(a.master ? { master: a.master } : {}),
-    ...(a.ifalias ? { alias: a.ifalias } : {}),
   };
 }

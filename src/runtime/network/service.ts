@@ -6,13 +6,13 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { conflict, invalid, notFound } from "../image/errors.js";
 import { parseCidr } from "./cidr.js";
-import { deleteRetiredBridge, ensureBridge, reapRetiredBridges, removeBridge, retireBridge } from "./bridge.js";
+import { ensureBridge, removeBridge } from "./bridge.js";
 import { dnsEntry, dnsNetwork, type DnsServer } from "./dns.js";
 import type { Firewall, FirewalledNetwork } from "./firewall.js";
 import { connectEndpoint, disconnectEndpoint, macFor, vethName } from "./endpoint.js";
 import { hostRanges } from "./host-ranges.js";
 import { AddressAllocator, DEFAULT_POOLS, planIpam, type IpamRequest, type Pool, type UsedRange } from "./ipam.js";
-import { NetlinkError, Rtnl } from "./netlink.js";
+import { Rtnl } from "./netlink.js";
 import { isNetns } from "./netns.js";
 import { findNetwork, NetworkStore, type EndpointRecord, type NetworkRecord } from "./store.js";
 
@@ -93,8 +93,6 @@ export const MTU_OPTION = "com.docker.network.driver.mtu";
 export const BRIDGE_NAME_OPTION = "com.docker.network.bridge.name";
 const DEFAULT_BRIDGE_OPTION = "com.docker.network.bridge.default_bridge";
 const DEFAULT_MTU = 1500;
-/** Key prefix of bridge deletes among `disconnecting`. */
-const BRIDGE_DELETE = "bridge:";
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** Linux interface names: at most 15 bytes, no slash, colon or whitespace. */
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -104,22 +102,15 @@ export class NetworkService {
   /** Network id → container id → endpoint. */
   private readonly endpoints = new Map<string, Map<string, EndpointRecord>>();
   private readonly allocators = new Map<string, AddressAllocator>();
-  /**
-   * Bridge indexes by network id, as made: a lookup at each connect is a request on berthd's thread that waits for
-   * the kernel's rtnl lock, which the threadpool's link deletes hold for ~20 ms at a time.
-   */
-  private readonly bridgeIndexes = new Map<string, number>();
   /** Per namespace file, the last connect into it: ethN names are picked in order, never twice. */
   private readonly namespaceQueues = new Map<string, Promise<unknown>>();
   /** Connects under way, by `<network id>/<container id>`: they count as endpoints until they finish. */
   private readonly connecting = new Map<string, { containerId: string; defaultRoute: boolean }>();
   /**
-   * Disconnects under way, by `<network id>/<container id>`, with the namespace of the endpoint: the kernel's veth
-   * delete takes ~20 ms, which a container's removal need not wait for; its reconnect and shutdown do, and the
-   * network's removal if the namespace is still bound. Likewise removed networks' bridge deletes, by
-   * `bridge:<network id>`, for the next network create and shutdown.
+   * Disconnects under way, by `<network id>/<container id>`: the kernel's veth delete takes ~20 ms, which a container's
+   * removal need not wait for; its reconnect, the network's removal and shutdown do.
    */
-  private readonly disconnecting = new Map<string, { done: Promise<void>; netnsPath?: string }>();
+  private readonly disconnecting = new Map<string, Promise<void>>();
   /** Creates and removes run one at a time: a subnet is chosen against the networks that exist. */
   private serial: Promise<unknown> = Promise.resolve();
 
@@ -146,7 +137,6 @@ export class NetworkService {
       options.enableForwarding,
       options.dns,
     );
-    await reapRetiredBridges(options.rtnl);
     for (const record of await service.store.networks()) await service.recover(record);
     if (![...service.networks.values()].some((n) => n.Name === DEFAULT_NETWORK)) {
       await service.exclusive(() => service.add({ Name: DEFAULT_NETWORK, Options: { [DEFAULT_BRIDGE_OPTION]: "true" } }, true));
@@ -194,18 +184,13 @@ export class NetworkService {
     const index = await ensureBridge(this.rtnl, { name: record.BridgeName, gateway: Gateway, prefixLength: parseCidr(Subnet)!.prefix, mtu: record.Mtu });
     await this.firewall?.addNetwork(firewalled(record));
     if (!record.Internal) await this.enableForwarding?.();
-    this.bridgeIndexes.set(record.Id, index);
     return index;
   }
 
-  /** The bridge's index: as made, or (`recheck`) looked up and rebuilt if someone deleted it behind berth's back. */
-  private async bridgeIndex(record: NetworkRecord, recheck = false): Promise<number> {
-    const known = this.bridgeIndexes.get(record.Id);
-    if (known !== undefined && !recheck) return known;
+  /** The bridge's index; rebuilt if someone deleted it behind berth's back. */
+  private async bridgeIndex(record: NetworkRecord): Promise<number> {
     const link = await this.rtnl.link(record.BridgeName);
-    if (link?.kind !== "bridge") return this.makeBridge(record);
-    this.bridgeIndexes.set(record.Id, link.index);
-    return link.index;
+    return link?.kind === "bridge" ? link.index : this.makeBridge(record);
   }
 
   /** Starts the network's resolver on its gateway; the default `bridge` network has none (dnsNetwork). */
@@ -247,8 +232,6 @@ export class NetworkService {
 
   /** `predefined`: the default network, which only berth itself creates, under a name users may not take. */
   private async add(request: NetworkCreateRequest, predefined: boolean): Promise<NetworkRecord> {
-    // A removed network's subnet and bridge name are free once its bridge is deleted.
-    await this.disconnected(BRIDGE_DELETE);
     const record = await this.newRecord(request, predefined);
     // Record first: a crash before the bridge exists leaves a record that `open` completes.
     await this.store.saveNetwork(record);
@@ -323,35 +306,25 @@ export class NetworkService {
     return this.exclusive(async () => {
       const record = this.get(ref);
       if (record.Options[DEFAULT_BRIDGE_OPTION] === "true") throw new ForbiddenError(`${record.Name} is a pre-defined network and cannot be removed`);
-      await this.disconnectedInBoundNamespaces(record.Id);
+      await this.disconnected(`${record.Id}/`);
       const connecting = [...this.connecting.keys()].some((key) => key.startsWith(`${record.Id}/`));
       if (this.endpointsOf(record.Id).length > 0 || connecting || inUse(record.Id)) {
         throw new ForbiddenError(`error while removing network: network ${record.Name} id ${record.Id} has active endpoints`);
       }
       // Gone from lookups at once, so no connect can start on a network being dismantled.
       this.networks.delete(record.Id);
-      let bridgeIndex: number | undefined;
       try {
-        // Kernel objects first, state last: a crash in between leaves a record that `open` rebuilds, or a retired
-        // bridge that it reaps, never a stray bridge.
+        // Kernel objects first, state last: a crash in between leaves a record that `open` rebuilds, never a stray bridge.
         await this.dns?.unserve(record.Id);
         await this.firewall?.removeNetwork(firewalled(record));
-        bridgeIndex = await retireBridge(this.rtnl, record.BridgeName);
+        await removeBridge(this.rtnl, record.BridgeName);
         await this.store.removeNetwork(record.Id);
       } catch (err) {
         this.networks.set(record.Id, record);
         throw err;
       }
-      // The kernel's delete (~40 ms) goes on after the answer; the next create and shutdown wait for it. A failed
-      // one leaves the bridge retired, for the next start to reap.
-      if (bridgeIndex !== undefined) {
-        const key = `${BRIDGE_DELETE}${record.Id}`;
-        const done = deleteRetiredBridge(this.rtnl, bridgeIndex).catch(() => {}).finally(() => this.disconnecting.delete(key));
-        this.disconnecting.set(key, { done });
-      }
       this.endpoints.delete(record.Id);
       this.allocators.delete(record.Id);
-      this.bridgeIndexes.delete(record.Id);
       this.events("destroy", record);
     });
   }
@@ -359,8 +332,7 @@ export class NetworkService {
   /** Connects a container's namespace; the first non-internal network becomes its default route. */
   async connect(ref: string, request: ConnectRequest): Promise<EndpointSettings> {
     const key = `${this.get(ref).Id}/${request.containerId}`;
-    // A static address may be held by any endpoint being dismantled on the network: it is free once that is gone.
-    await this.disconnected(request.ipv4Address ? `${this.get(ref).Id}/` : key);
+    await this.disconnected(key);
     const record = this.get(ref);
     const endpoints = this.endpoints.get(record.Id)!;
     if (endpoints.has(request.containerId) || this.connecting.has(key)) {
@@ -398,21 +370,12 @@ export class NetworkService {
     };
     try {
       await this.store.saveEndpoint(endpoint);
-      const connect = async (bridgeIndex: number) => {
-        const spec = {
-          netnsPath: request.netnsPath, bridgeIndex, hostName: endpoint.HostInterface, address, prefixLength: endpoint.IPPrefixLen,
-          gateway: Gateway, mtu: record.Mtu, defaultRoute, mac: endpoint.MacAddress,
-        };
-        await this.inNamespaceOrder(request.netnsPath, () => connectEndpoint(this.rtnl, spec));
+      const bridgeIndex = await this.bridgeIndex(record);
+      const spec = {
+        netnsPath: request.netnsPath, bridgeIndex, hostName: endpoint.HostInterface, address, prefixLength: endpoint.IPPrefixLen,
+        gateway: Gateway, mtu: record.Mtu, defaultRoute, mac: endpoint.MacAddress,
       };
-      const known = await this.bridgeIndex(record);
-      // The kernel refuses a master that no longer exists with EINVAL: the bridge went behind berth's back.
-      await connect(known).catch(async (err: unknown) => {
-        if (!(err instanceof NetlinkError && err.code === "EINVAL")) throw err;
-        const current = await this.bridgeIndex(record, true);
-        if (current === known) throw err;
-        await connect(current);
-      });
+      await this.inNamespaceOrder(request.netnsPath, () => connectEndpoint(this.rtnl, spec));
     } catch (err) {
       await this.store.removeEndpoint(record.Id, request.containerId);
       await allocator.release(address, request.containerId);
@@ -455,10 +418,9 @@ export class NetworkService {
       // Kernel object first, state last (see the top of this file).
       await disconnectEndpoint(this.rtnl, endpoint.HostInterface);
       await this.store.removeEndpoint(record.Id, containerId);
-      // No allocator any more: the network was removed meanwhile, and its addresses with it.
-      await this.allocators.get(record.Id)?.release(endpoint.IPAddress, containerId);
+      await this.allocator(record).release(endpoint.IPAddress, containerId);
     })();
-    this.disconnecting.set(key, { done, netnsPath: endpoint.NetnsPath });
+    this.disconnecting.set(key, done);
     try {
       await done;
     } catch (err) {
@@ -473,18 +435,7 @@ export class NetworkService {
 
   /** Waits for the disconnects under way whose key starts with `prefix` (all of them by default); their failures are theirs. */
   async disconnected(prefix = ""): Promise<void> {
-    await Promise.allSettled([...this.disconnecting].filter(([key]) => key.startsWith(prefix)).map(([, d]) => d.done));
-  }
-
-  /**
-   * Waits for the network's disconnects under way from namespaces still bound (a container connected elsewhere
-   * runs on). A veth whose namespace was unbound goes with that namespace in the kernel, even if berthd dies now:
-   * a removal need not wait for its delete (~20 ms each; after `berth down`'s container removals, ten of them).
-   */
-  private async disconnectedInBoundNamespaces(networkId: string): Promise<void> {
-    const underWay = [...this.disconnecting].filter(([key]) => key.startsWith(`${networkId}/`)).map(([, d]) => d);
-    const bound = await Promise.all(underWay.map((d) => d.netnsPath !== undefined && isNetns(d.netnsPath)));
-    await Promise.allSettled(underWay.filter((_, i) => bound[i]).map((d) => d.done));
+    await Promise.allSettled([...this.disconnecting].filter(([key]) => key.startsWith(prefix)).map(([, done]) => done));
   }
 
   /** A container's endpoints, by network name: its NetworkSettings.Networks. */

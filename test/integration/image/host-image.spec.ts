@@ -1,11 +1,9 @@
 // berth/host:latest: the host's /usr bound read-only under a small generated root, and nothing else of the host.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
-import { hostImage, hostImageKey } from "../../../src/runtime/image/host-image.js";
 import { ImageStore } from "../../../src/runtime/image/store.js";
 import { mountsUnder, tempDir } from "./tars.js";
 
@@ -71,75 +69,5 @@ describe("berth/host image", function () {
     const id = store.get("berth/host").id;
     await assert.rejects(store.remove("berth/host"), (err) => (err as { kind?: string }).kind === "Conflict" && /built-in image/.test(String(err)));
     assert.equal(store.get("berth/host:latest").id, id);
-  });
-
-  it("is built once: reopening a store on the same host rewrites nothing; a stale key rebuilds the same image", async function () {
-    const root = join(dir.path, "root");
-    const id = (await ImageStore.open(root)).get("berth/host").id;
-    const index = join(root, "images", "index.json");
-    const written = statSync(index).mtimeMs;
-    assert.deepEqual(JSON.parse(readFileSync(join(root, "images", "host.json"), "utf8")), { key: await hostImageKey(), id });
-    assert.equal((await ImageStore.open(root)).get("berth/host").id, id);
-    assert.equal(statSync(index).mtimeMs, written, "the index was not written again");
-    writeFileSync(join(root, "images", "host.json"), JSON.stringify({ key: "stale", id }));
-    assert.equal((await ImageStore.open(root)).get("berth/host").id, id, "same content, same id");
-    assert.notEqual(statSync(index).mtimeMs, written, "rebuilt");
-    assert.equal(JSON.parse(readFileSync(join(root, "images", "host.json"), "utf8")).key, await hostImageKey());
-  });
-
-  it("drops a berth/host of an earlier start once no container uses it, after the containers are open", async function () {
-    const root = join(dir.path, "root");
-    await ImageStore.open(root);
-    const indexPath = join(root, "images", "index.json");
-    const index = JSON.parse(readFileSync(indexPath, "utf8")) as { images: { id: string; repoTags: string[] }[] };
-    const earlier = `sha256:${"0".repeat(64)}`;
-    index.images.push({ ...index.images[0]!, id: earlier, repoTags: [] });
-    writeFileSync(indexPath, JSON.stringify(index));
-    let containersOpened!: () => void;
-    const containersOpen = new Promise<void>((resolve) => (containersOpened = resolve));
-    let open = false;
-    const containersUsing = (id: string) => {
-      if (!open) throw new Error("asked before the containers were open");
-      return id === earlier ? 1 : 0;
-    };
-    const opening = ImageStore.open(root, { containersUsing, containersOpen });
-    await sleep(200); // time enough for the store to get as far as it can without the containers
-    open = true;
-    containersOpened();
-    assert.equal((await opening).get(earlier).id, earlier, "kept while a container uses it");
-    await ImageStore.open(root, { containersUsing: () => 0 });
-    assert.ok(!readFileSync(indexPath, "utf8").includes(earlier), "gone once unused");
-  });
-
-  it("has a key that changes whenever what the image is made of changes, and only then", async function () {
-    const host = join(dir.path, "fakehost");
-    const certs = join(host, "etc/ssl/certs");
-    mkdirSync(join(host, "usr/bin"), { recursive: true });
-    mkdirSync(join(certs, "sub"), { recursive: true });
-    symlinkSync("usr/bin", join(host, "bin"));
-    writeFileSync(join(certs, "bundle.crt"), "one");
-    symlinkSync("/usr/share/ca-certificates/a.crt", join(certs, "a.pem"));
-    const keys = [await hostImageKey(host)];
-    const ids = [(await hostImage(host)).config.toString()];
-    const changed = async (what: string) => {
-      const key = await hostImageKey(host);
-      assert.ok(!keys.includes(key), `${what} changes the key`);
-      keys.push(key);
-      ids.push((await hostImage(host)).config.toString());
-    };
-    assert.equal(await hostImageKey(host), keys[0], "the same host, the same key");
-    symlinkSync("a.pem", join(certs, "1234abcd.0"));
-    await changed("a link added");
-    unlinkSync(join(certs, "a.pem"));
-    symlinkSync("/usr/share/ca-certificates/b.crt", join(certs, "a.pem"));
-    await changed("a link replaced");
-    writeFileSync(join(certs, "bundle.crt"), "two");
-    await changed("a file rewritten in place");
-    writeFileSync(join(certs, "sub", "x.pem"), "x");
-    await changed("a file added in a subdirectory");
-    renameSync(join(host, "bin"), join(host, "bin.old"));
-    symlinkSync("usr/sbin", join(host, "bin"));
-    await changed("a merged-/usr link retargeted");
-    assert.equal(new Set(ids).size, ids.length, "and each of those changes the image");
   });
 });

@@ -35,10 +35,8 @@ describe("containers on networks (integration, berthd in a test host namespace)"
     assert.deepEqual(await settledVeths(engine.root), [], "every endpoint's veth is gone with its container");
     // Only the default network's bridge and rules are left (besides this file's own link).
     const bridge = (await docker.getNetwork("bridge").inspect()).Options!["com.docker.network.bridge.name"]!;
-    // A removed network's bridge is deleted right after the removal answers (the kernel takes ~40 ms): settled, as the veths.
-    const bridges = () => host("ip", "-o", "link", "show", "type", "bridge").split("\n").filter(Boolean).map((line) => line.split(": ")[1]);
-    for (let attempt = 0; attempt < 100 && bridges().length > 2; attempt++) await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(bridges().filter((name) => name !== "outside0"), [bridge]);
+    const bridges = host("ip", "-o", "link", "show", "type", "bridge").split("\n").filter(Boolean).map((line) => line.split(": ")[1]);
+    assert.deepEqual(bridges.filter((name) => name !== "outside0"), [bridge]);
     const chains = [...host("nft", "list", "table", "ip", "berth").matchAll(/chain (\S+) \{/g)].map((m) => m[1]).sort();
     const id = bridge.slice("br-".length);
     assert.deepEqual(chains, ["forward", `from-${id}`, `nat-${id}`, "postrouting", `to-${id}`]);
@@ -173,18 +171,6 @@ describe("containers on networks (integration, berthd in a test host namespace)"
     assert.doesNotMatch(await ok(inside, "ip route"), /^default/m);
     await ok(inside, `ping -c 1 -W 2 ${(await settingsOf(inside)).Networks.vault!.Gateway}`);
     assert.notEqual((await exec(inside, `ping -c 1 -W 2 ${OUTSIDE}`)).code, 0);
-  });
-
-  it("makes a network's bridge again when someone deleted it behind berthd's back, at the next container's start", async function () {
-    await docker.createNetwork({ Name: "fragile" });
-    const first = await run("first", "exec sleep 300", { HostConfig: { NetworkMode: "fragile" } });
-    const bridge = `br-${(await docker.getNetwork("fragile").inspect()).Id.slice(0, 12)}`;
-    await first.remove({ force: true });
-    host("ip", "link", "del", bridge);
-    const second = await run("second", "exec sleep 300", { HostConfig: { NetworkMode: "fragile" } });
-    assert.match(host("ip", "-o", "link", "show", bridge), /state UP|,UP/, "the bridge is back");
-    const gateway = (await settingsOf(second)).Networks.fragile!.Gateway;
-    await ok(second, `ping -c 1 -W 2 ${gateway}`);
   });
 
   it("connects and disconnects a running container live, and a stopped one at its next start", async function () {
