@@ -4,6 +4,8 @@ import { pipeline } from "node:stream/promises";
 import type Docker from "dockerode";
 import { UserError } from "../compose/errors.js";
 import { engine } from "../engine/client.js";
+import { follow } from "../orchestrate/engine-stream.js";
+import { repoAndTag } from "../orchestrate/pull.js";
 import { registryAuth } from "../orchestrate/registry-auth.js";
 import type { GlobalOptions } from "./options.js";
 import { lines } from "./output.js";
@@ -41,13 +43,7 @@ export async function imageLoad(globals: GlobalOptions, options: { input?: strin
   const docker = await client(globals);
   const archive = options.input ? createReadStream(options.input) : process.stdin;
   const answer = await engineCall(() => docker.loadImage(archive, { quiet: true }));
-  // one JSON message a line: {"stream": "Loaded image: ..."} or {"error": ...}
-  for await (const line of answer as AsyncIterable<Buffer>) {
-    for (const message of line.toString().split("\n").filter(Boolean).map((text) => JSON.parse(text) as { stream?: string; error?: string })) {
-      if (message.error) throw new UserError(message.error);
-      if (message.stream) process.stdout.write(message.stream);
-    }
-  }
+  await follow(answer, (message) => message.stream && process.stdout.write(message.stream));
 }
 
 /** Progress steps worth a line of their own on a plain terminal or log: not the byte counts. */
@@ -67,19 +63,11 @@ async function streamingCall(call: () => Promise<unknown>): Promise<AsyncIterabl
 
 /** Prints a pull or push progress stream a line per step (nothing with `quiet`); its error message, if any, is the user's error. */
 async function followProgress(answer: AsyncIterable<Buffer>, quiet?: boolean): Promise<void> {
-  let rest = "";
-  // One JSON message a line: {"status", "id"?} as dockerd sends them, or {"error"} when the transfer failed midway.
-  for await (const chunk of answer) {
-    const complete = (rest + chunk.toString()).split(/\r?\n/);
-    rest = complete.pop()!;
-    for (const line of complete.filter(Boolean)) {
-      const message = JSON.parse(line) as { status?: string; id?: string; error?: string };
-      if (message.error) throw new UserError(message.error);
-      if (quiet || !message.status) continue;
-      if (message.id === undefined) process.stdout.write(`${message.status}\n`);
-      else if (LAYER_STEPS.has(message.status) || message.status.startsWith("Pulling from ")) process.stdout.write(`${message.id}: ${message.status}\n`);
-    }
-  }
+  await follow(answer, (message) => {
+    if (quiet || !message.status) return;
+    if (message.id === undefined) process.stdout.write(`${message.status}\n`);
+    else if (LAYER_STEPS.has(message.status) || message.status.startsWith("Pulling from ")) process.stdout.write(`${message.id}: ${message.status}\n`);
+  });
 }
 
 export async function imagePull(globals: GlobalOptions, name: string, options: { platform?: string; quiet?: boolean }): Promise<void> {
@@ -91,8 +79,7 @@ export async function imagePull(globals: GlobalOptions, name: string, options: {
 
 export async function imagePush(globals: GlobalOptions, name: string, options: { quiet?: boolean }): Promise<void> {
   const docker = await client(globals);
-  const colon = name.lastIndexOf(":");
-  const [repo, tag] = colon > name.lastIndexOf("/") ? [name.slice(0, colon), name.slice(colon + 1)] : [name, "latest"];
+  const [repo, tag] = repoAndTag(name);
   const auth = await registryAuth(name);
   await followProgress(await streamingCall(() => docker.getImage(repo).push({ tag, ...auth })), options.quiet);
   if (options.quiet) process.stdout.write(`${repo}:${tag}\n`);

@@ -1,15 +1,15 @@
 // `berth login [SERVER]` and `berth logout [SERVER]`, as `docker login`/`docker logout`: the engine checks the
 // credentials against the registry (POST /auth), and they are kept in the Docker CLI's config.json as
 // `auths[SERVER].auth` = base64(user:password), where pulls and pushes find them.
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { text } from "node:stream/consumers";
 import type Docker from "dockerode";
 import { UserError } from "../compose/errors.js";
 import { engine } from "../engine/client.js";
-import { DOCKER_HUB_KEY, dockerConfigFile, fromDockerConfig, hostOf } from "../runtime/image/registry/credentials.js";
+import { DOCKER_HUB_KEY, dockerConfigFile, fromDockerConfig, hostOf, readDockerConfig, type DockerConfig } from "../runtime/image/registry/credentials.js";
 import { loginDomain } from "../runtime/image/registry/login.js";
+import { writeFileAtomic } from "../state/atomic.js";
 import { ExitStatus } from "./exit-status.js";
 import type { GlobalOptions } from "./options.js";
 
@@ -62,7 +62,7 @@ export async function loginCommand(globals: GlobalOptions, server: string | unde
   const refused = await refusal(await client(), username, password, key);
   if (refused) throw new UserError(refused.message);
   const path = dockerConfigFile();
-  const config = await readConfig(path);
+  const config = await readDockerConfig(path);
   config.auths = { ...config.auths, [key]: { auth: Buffer.from(`${username}:${password}`).toString("base64") } };
   await writeConfig(path, config);
   process.stderr.write(`\nWARNING! Your credentials are stored unencrypted in '${path}'.\n\n`);
@@ -86,38 +86,12 @@ export async function logoutCommand(server: string | undefined): Promise<void> {
   // Keys older docker versions wrote for the same registry go too.
   const keys = key === DOCKER_HUB_KEY ? [key] : [server!, key, `http://${key}`, `https://${key}`];
   const path = dockerConfigFile();
-  const config = await readConfig(path);
+  const config = await readDockerConfig(path);
   const auths = { ...config.auths };
   if (!keys.some((k) => k in auths)) return void process.stdout.write(`Not logged in to ${key}\n`);
   process.stdout.write(`Removing login credentials for ${key}\n`);
   for (const k of keys) delete auths[k];
   await writeConfig(path, { ...config, auths });
-}
-
-interface DockerConfig {
-  auths?: Record<string, unknown>;
-  [other: string]: unknown;
-}
-
-/** The whole file, so that writing it back keeps every key berth does not touch; {} when there is none. */
-async function readConfig(path: string): Promise<DockerConfig> {
-  let content: string;
-  try {
-    content = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw err;
-  }
-  let config: unknown;
-  try {
-    config = JSON.parse(content);
-  } catch (err) {
-    throw new UserError(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof config !== "object" || config === null || Array.isArray(config)) throw new UserError(`${path} is not a JSON object`);
-  const { auths } = config as DockerConfig;
-  if (auths !== undefined && (typeof auths !== "object" || auths === null || Array.isArray(auths))) throw new UserError(`${path}: "auths" is not an object`);
-  return config as DockerConfig;
 }
 
 /**
@@ -126,15 +100,7 @@ async function readConfig(path: string): Promise<DockerConfig> {
  */
 async function writeConfig(path: string, config: DockerConfig): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const target = await realpath(path).catch(() => path);
-  const temp = `${target}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify(config, null, "\t")}\n`, { mode: 0o600, flag: "wx" });
-    await rename(temp, target);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(await realpath(path).catch(() => path), `${JSON.stringify(config, null, "\t")}\n`, 0o600);
 }
 
 /**

@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { createRequire } from "node:module";
 import { UserError } from "../compose/errors.js";
+import { EngineError } from "../runtime/image/errors.js";
 import { PROGRESS_MODES } from "../orchestrate/progress.js";
 import { ExitStatus } from "./exit-status.js";
 import type { GlobalOptions } from "./options.js";
@@ -368,7 +369,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1; // commander has printed it already
     if (err instanceof ExitStatus) return err.status;
-    if (err instanceof UserError) {
+    // An engine error raised in the CLI itself (a bad config.json, an invalid reference) is the user's, as berthd says it.
+    if (err instanceof UserError || err instanceof EngineError) {
       process.stderr.write(`${err.message}\n`);
       return 1;
     }

@@ -10,8 +10,8 @@ import { UserError } from "../compose/errors.js";
 import type { BuildConfig, Service } from "../compose/model.js";
 import { baseImageNames } from "../runtime/build/base-names.js";
 import { IgnoreRules } from "../runtime/build/patterns.js";
-import { DEFAULT_DOMAIN, parseReference } from "../runtime/image/reference.js";
-import { DOCKER_HUB_KEY, fromDockerConfig } from "../runtime/image/registry/credentials.js";
+import { follow } from "./engine-stream.js";
+import { loginFor } from "./registry-auth.js";
 
 export interface ServiceBuild {
   service: string;
@@ -68,20 +68,11 @@ async function baseRegistryConfig(dockerfile: string | undefined, args: Record<s
     return {}; // a Dockerfile the builder will refuse, naming the line
   }
   const config: Docker.RegistryConfig = {};
-  for (const domain of new Set(names.flatMap(domainOf))) {
-    const credentials = await fromDockerConfig(domain);
-    if (credentials) config[domain === DEFAULT_DOMAIN ? DOCKER_HUB_KEY : domain] = { username: credentials.username ?? "", password: credentials.password ?? "" };
+  for (const name of new Set(names)) {
+    const login = await loginFor(name);
+    if (login) config[login.serveraddress] = { username: login.username, password: login.password };
   }
   return config;
-}
-
-/** The registry of an image name; none for what is no image name ($-words left empty...). */
-function domainOf(name: string): string[] {
-  try {
-    return [parseReference(name).domain];
-  } catch {
-    return [];
-  }
 }
 
 /**
@@ -89,18 +80,10 @@ function domainOf(name: string): string[] {
  * line). A base image's pull shows as `docker pull` shows it without a terminal: its status lines, not its bars.
  */
 async function followBuild(stream: NodeJS.ReadableStream, output: ((text: string) => void) | undefined): Promise<void> {
-  let pending = "";
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    pending += chunk.toString();
-    const lines = pending.split("\n");
-    pending = lines.pop()!;
-    for (const line of lines.filter((l) => l.trim() !== "")) {
-      const message = JSON.parse(line) as { stream?: string; error?: string; status?: string; id?: string; progressDetail?: { total?: number } };
-      if (message.error) throw new UserError(message.error);
-      if (message.stream) output?.(message.stream);
-      else if (message.status && message.progressDetail?.total === undefined) output?.(`${message.id ? `${message.id}: ` : ""}${message.status}\n`);
-    }
-  }
+  await follow(stream, (message) => {
+    if (message.stream) output?.(message.stream);
+    else if (message.status && message.progressDetail?.total === undefined) output?.(`${message.id ? `${message.id}: ` : ""}${message.status}\n`);
+  });
 }
 
 /**

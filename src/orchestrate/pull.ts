@@ -7,18 +7,10 @@ import type { LoadedProject } from "../compose/load.js";
 import type { Service } from "../compose/model.js";
 import { parsePullPolicy } from "../compose/syntax/pull-policy.js";
 import { engineCall, isStatus } from "./engine-call.js";
+import { follow, type StreamMessage } from "./engine-stream.js";
 import { runDag } from "./executor.js";
 import type { Progress, ProgressEvent } from "./progress.js";
 import { registryAuth } from "./registry-auth.js";
-
-/** One message of Docker's progress stream (POST /images/create, /images/{name}/push). */
-export interface StreamMessage {
-  status?: string;
-  /** a layer's short digest; on "Pulling from" the tag */
-  id?: string;
-  progressDetail?: { current?: number; total?: number };
-  error?: string;
-}
 
 /** The states after which a layer has nothing left to do. */
 const LAYER_DONE = ["Already exists", "Pull complete", "Layer already exists", "Pushed", "Mounted from"];
@@ -37,20 +29,6 @@ export function layerEvent(resource: string, message: StreamMessage): ProgressEv
   };
 }
 
-/** Reads a progress stream to its end, handing on each message; the error the engine reports midway is thrown. */
-async function follow(stream: NodeJS.ReadableStream, each: (message: StreamMessage) => void): Promise<void> {
-  let rest = "";
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const lines = (rest + chunk.toString()).split(/\r?\n/);
-    rest = lines.pop()!;
-    for (const line of lines.filter((l) => l.trim() !== "")) {
-      const message = JSON.parse(line) as StreamMessage;
-      if (message.error) throw new UserError(message.error);
-      each(message);
-    }
-  }
-}
-
 /** Pulls `image` (for `platform`, os/arch[/variant]: the service's), each layer's progress reported under `resource`. */
 export async function pullImage(docker: Docker, image: string, progress: Progress, resource = `Image ${image}`, platform?: string): Promise<void> {
   const auth = await registryAuth(image);
@@ -60,10 +38,15 @@ export async function pullImage(docker: Docker, image: string, progress: Progres
   });
 }
 
+/** `name` as the push API takes it: the repository, and the tag (latest when it has none). */
+export function repoAndTag(name: string): [string, string] {
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? [name.slice(0, colon), name.slice(colon + 1)] : [name, "latest"];
+}
+
 /** Pushes `image` (name:tag), each layer's progress reported under `resource`. */
 export async function pushImage(docker: Docker, image: string, progress: Progress, resource = `Image ${image}`): Promise<void> {
-  const colon = image.lastIndexOf(":");
-  const [repo, tag] = colon > image.lastIndexOf("/") ? [image.slice(0, colon), image.slice(colon + 1)] : [image, "latest"];
+  const [repo, tag] = repoAndTag(image);
   const auth = await registryAuth(image);
   await follow(await engineCall(() => docker.getImage(repo).push({ tag, ...auth }) as Promise<NodeJS.ReadableStream>), (message) => {
     const event = layerEvent(resource, message);

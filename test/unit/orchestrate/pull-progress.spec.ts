@@ -2,7 +2,8 @@
 // plain lines only when a layer's state changes, json every event, the terminal a line per layer with bar and rate.
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { layerEvent, type StreamMessage } from "../../../src/orchestrate/pull.js";
+import type { StreamMessage } from "../../../src/orchestrate/engine-stream.js";
+import { layerEvent } from "../../../src/orchestrate/pull.js";
 import { humanBytes, jsonRenderer, lineRenderer, PartLines, progressRenderer, type ProgressEvent } from "../../../src/orchestrate/progress.js";
 
 const IMAGE = "Image 127.0.0.1:5000/app:1";

@@ -75,23 +75,37 @@ const isDockerHub = (key: string) => key === DOCKER_HUB_KEY || hostOf(key) === "
 /** The Docker CLI's config file, which `berth login` writes. */
 export const dockerConfigFile = (env: NodeJS.ProcessEnv = process.env) => join(env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker"), "config.json");
 
-/** The credentials config.json holds for `domain` (docker.io, or a host[:port]), if any. */
-export async function fromDockerConfig(domain: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
-  const path = dockerConfigFile(env);
+/** The Docker CLI's config file as a whole; {} when there is none. */
+export interface DockerConfig {
+  auths?: Record<string, { auth?: string; username?: string; password?: string }>;
+  [other: string]: unknown;
+}
+
+/** Reads and checks the Docker CLI's config file (whole, so that `berth login` can write it back with every key kept). */
+export async function readDockerConfig(path: string): Promise<DockerConfig> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
     throw err;
   }
-  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
+  let config: unknown;
   try {
-    config = JSON.parse(text) as typeof config;
+    config = JSON.parse(text);
   } catch (err) {
     throw invalid(`${path} is not valid JSON: ${(err as Error).message}`);
   }
-  for (const [key, entry] of Object.entries(config.auths ?? {})) {
+  if (typeof config !== "object" || config === null || Array.isArray(config)) throw invalid(`${path} is not a JSON object`);
+  const { auths } = config as DockerConfig;
+  if (auths !== undefined && (typeof auths !== "object" || auths === null || Array.isArray(auths))) throw invalid(`${path}: "auths" is not an object`);
+  return config as DockerConfig;
+}
+
+/** The credentials config.json holds for `domain` (docker.io, or a host[:port]), if any. */
+export async function fromDockerConfig(domain: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
+  const path = dockerConfigFile(env);
+  for (const [key, entry] of Object.entries((await readDockerConfig(path)).auths ?? {})) {
     const matches = domain === DEFAULT_DOMAIN ? isDockerHub(key) : hostOf(key) === domain;
     if (!matches) continue;
     if (entry.auth) return decodeAuth(entry.auth, `${path} auths."${key}"`);
