@@ -50,13 +50,19 @@ export class Filters {
 
   /** Every `key` or `key=value` given under `filterKey` must be present in `labels`. */
   labels(filterKey: string, labels: Readonly<Record<string, string>>): boolean {
-    return this.values(filterKey).every((wanted) => {
-      const eq = wanted.indexOf("=");
-      const key = eq < 0 ? wanted : wanted.slice(0, eq);
-      if (!Object.hasOwn(labels, key)) return false;
-      return eq < 0 || labels[key] === wanted.slice(eq + 1);
-    });
+    return this.values(filterKey).every((wanted) => hasLabel(labels, wanted));
   }
+
+  /** No `key` or `key=value` given under `filterKey` (a `label!` filter) is present in `labels`. */
+  lacksLabels(filterKey: string, labels: Readonly<Record<string, string>>): boolean {
+    return !this.values(filterKey).some((unwanted) => hasLabel(labels, unwanted));
+  }
+}
+
+function hasLabel(labels: Readonly<Record<string, string>>, wanted: string): boolean {
+  const eq = wanted.indexOf("=");
+  const key = eq < 0 ? wanted : wanted.slice(0, eq);
+  return Object.hasOwn(labels, key) && (eq < 0 || labels[key] === wanted.slice(eq + 1));
 }
 
 function filterValues(key: string, values: unknown): string[] {

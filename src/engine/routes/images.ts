@@ -1,5 +1,5 @@
-// Image endpoints of the Docker Engine API: list, inspect, load, save, tag, delete, and pull from and push to a
-// registry. Build and history come with the build issue (they answer 501 until then).
+// Image endpoints of the Docker Engine API: list, inspect, load, save, tag, delete, pull from and push to a
+// registry, and prune. (Build is in build.ts.)
 import { hostArchitecture } from "../../runtime/image/platform.js";
 import { RegistryError } from "../../runtime/image/registry/client.js";
 import { fromAuthHeader } from "../../runtime/image/registry/credentials.js";
@@ -11,6 +11,7 @@ import { imageToPush, pushImage } from "../../runtime/image/registry/push.js";
 import { familiarName, parseReference, type Reference } from "../../runtime/image/reference.js";
 import type { ImageStore } from "../../runtime/image/store.js";
 import { ApiError } from "../errors.js";
+import { parseTimestamp } from "../events.js";
 import type { EventBus } from "../events.js";
 import { route, type Context, type Route } from "../router.js";
 import { mapped } from "./errors.js";
@@ -55,6 +56,12 @@ export function imageRoutes(images: ImageStore, bus: EventBus, registry: Registr
       emit("tag", images.get(ctx.params.name!).id, tag ? `${repo}:${tag}` : repo);
       ctx.res.writeHead(201);
       ctx.res.end();
+    }),
+    r("POST", "/images/prune", async (ctx) => {
+      const { items, reclaimed } = await images.prune(pruneOptions(ctx));
+      for (const item of items) if ("Deleted" in item) emit("delete", item.Deleted);
+      bus.emit("image", "prune", { ID: "", Attributes: { reclaimed: String(reclaimed) } });
+      ctx.json({ ImagesDeleted: items, SpaceReclaimed: reclaimed });
     }),
     r("DELETE", "/images/{name*}", async (ctx) => {
       const id = images.get(ctx.params.name!).id;
@@ -143,6 +150,22 @@ async function list(ctx: Context, images: ImageStore): Promise<void> {
       (references.length === 0 || image.RepoTags.some((tag) => references.some((ref) => referenceMatches(ref, tag)))),
   );
   ctx.json(summaries);
+}
+
+/** `docker image prune`'s filters: dangling (default true), label and label! on the image's labels, until (Unix seconds). */
+function pruneOptions(ctx: Context): Parameters<ImageStore["prune"]>[0] {
+  const filters = ctx.query.filters(["dangling", "label", "label!", "until"]);
+  const dangling = filters.values("dangling");
+  if (dangling.some((v) => !["true", "false", "1", "0"].includes(v))) throw new ApiError(400, `invalid filter 'dangling=${dangling.join(",")}': expected true or false`);
+  const until = filters.values("until").map((v) => parseTimestamp("until", v)!);
+  return {
+    all: dangling.some((v) => v === "false" || v === "0"),
+    selected: (config) => {
+      const labels = config.config?.Labels ?? {};
+      const created = BigInt(Date.parse(config.created ?? "") || 0) * 1_000_000n;
+      return filters.labels("label", labels) && filters.lacksLabels("label!", labels) && until.every((u) => created <= u);
+    },
+  };
 }
 
 /** Docker's reference filter: `busybox` matches every busybox tag, `busybox:1.*` is a glob on name and tag. */

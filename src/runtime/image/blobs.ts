@@ -1,6 +1,6 @@
 // Content-addressed blobs: `blobs/sha256/<hex>`. A blob is only ever visible under the digest of its bytes.
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -51,8 +51,11 @@ export class BlobStore {
   async write(input: Readable, expected?: string): Promise<BlobInfo> {
     const temp = join(this.#tmp, `blob-${randomBytes(8).toString("hex")}`);
     const digester = new DigestStream();
+    // Created before the copy starts: a stream opens its file in the background, so a copy that fails at once
+    // could otherwise have its temp file appear after the clean-up below.
+    const file = await open(temp, "wx", 0o600);
     try {
-      await pipeline(input, digester, createWriteStream(temp, { flags: "wx", mode: 0o600, flush: true }));
+      await pipeline(input, digester, createWriteStream("", { fd: file, flush: true }));
       const digest = digester.digest();
       if (expected !== undefined && digest !== expected) {
         throw invalid(`blob content has digest ${digest}, expected ${expected}`);
@@ -74,7 +77,10 @@ export class BlobStore {
     return (await readdir(this.#dir)).map((hex) => `sha256:${hex}`);
   }
 
-  async remove(digest: string): Promise<void> {
+  /** Deletes the blob; returns its size, 0 when it was not there. */
+  async remove(digest: string): Promise<number> {
+    const size = await stat(this.path(digest)).then((s) => s.size, () => 0);
     await rm(this.path(digest), { force: true });
+    return size;
   }
 }

@@ -166,14 +166,45 @@ export class ImageStore {
         throw conflict(`unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
       }
       if (record.builtin) throw conflict(`unable to delete ${short} - it is berth's built-in image; it is recreated at every start`);
-      this.#records.delete(record.id);
-      this.#configs.delete(record.id);
-      const parents = this.#removeOrphanedParents(record);
+      const items = this.#drop(record);
       await this.#writeIndex();
       await this.#prune();
-      const untagged = [...record.repoTags, ...record.repoDigests].map((name) => ({ Untagged: name }));
-      return [...untagged, ...[record.id, ...parents].map((id) => ({ Deleted: id }))];
+      return items;
     });
+  }
+
+  /**
+   * Docker's `image prune`: deletes the images no container uses that `selected` picks. Without `all`, only
+   * dangling ones (no tag) that no other image is built on; with it, every such image, children before parents.
+   * Returns what was deleted and the bytes of blobs that went with it.
+   */
+  async prune(options: { all: boolean; selected: (config: ImageConfig) => boolean }): Promise<{ items: DeleteItem[]; reclaimed: number }> {
+    return this.#serial(async () => {
+      const items: DeleteItem[] = [];
+      do {
+        const parents = new Set([...this.#records.values()].map((r) => r.parent));
+        const victims = [];
+        for (const record of this.#records.values()) {
+          if (record.builtin || parents.has(record.id) || this.#containersUsing(record.id) > 0) continue;
+          if ((options.all || record.repoTags.length === 0) && options.selected(await this.#config(record))) victims.push(record);
+        }
+        if (victims.length === 0) break;
+        // A parent dropped with its last child is not a victim of its own.
+        for (const record of victims) if (this.#records.has(record.id)) items.push(...this.#drop(record));
+      } while (options.all);
+      if (items.length === 0) return { items, reclaimed: 0 };
+      await this.#writeIndex();
+      return { items, reclaimed: await this.#prune() };
+    });
+  }
+
+  /** Forgets `record` and the untagged parents only it held; what `DELETE /images` lists for it. */
+  #drop(record: ImageRecord): DeleteItem[] {
+    this.#records.delete(record.id);
+    this.#configs.delete(record.id);
+    const parents = this.#removeOrphanedParents(record);
+    const untagged = [...record.repoTags, ...record.repoDigests].map((name) => ({ Untagged: name }));
+    return [...untagged, ...[record.id, ...parents].map((id) => ({ Deleted: id }))];
   }
 
   /** As dockerd: the untagged build parents up `record`'s chain that are left without children or containers go with it. */
@@ -416,8 +447,8 @@ export class ImageStore {
     }
   }
 
-  /** Deletes blobs and layers no image records and no load in flight holds. */
-  async #prune(): Promise<void> {
+  /** Deletes blobs and layers no image records and no load in flight holds; returns the blobs' bytes. */
+  async #prune(): Promise<number> {
     const kept = new Set(this.#pins.keys());
     for (const record of this.#records.values()) {
       kept.add(record.id);
@@ -426,8 +457,10 @@ export class ImageStore {
         if (layer.kind === "tar") kept.add(layer.blob);
       }
     }
-    for (const digest of await this.#blobs.list()) if (!kept.has(digest)) await this.#blobs.remove(digest);
+    let bytes = 0;
+    for (const digest of await this.#blobs.list()) if (!kept.has(digest)) bytes += await this.#blobs.remove(digest);
     for (const diffId of await this.#layers.list()) if (!kept.has(diffId)) await this.#layers.remove(diffId);
+    return bytes;
   }
 
   async #readIndex(): Promise<void> {

@@ -1,9 +1,10 @@
-// The image endpoints through dockerode: load (quiet and not), list, inspect, tag, save, delete, and the
+// The image endpoints through dockerode: load (quiet and not), list, inspect, tag, save, delete, prune, and the
 // Docker status codes of their errors.
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { extract } from "tar-stream";
+import { dockerSaveArchive, makeImage, makeTar } from "../image/tars.js";
 import { BUSYBOX, busyboxArchive, startEngine, stopEngine, type Engine } from "./helpers.js";
 
 async function text(stream: NodeJS.ReadableStream): Promise<string> {
@@ -63,5 +64,32 @@ describe("images: endpoints through dockerode (integration, root)", function () 
     const deleted = await docker.getImage(BUSYBOX).remove();
     assert.deepEqual(deleted.at(-1), { Deleted: id });
     await assert.rejects(docker.getImage(BUSYBOX).inspect(), (err: { statusCode: number }) => err.statusCode === 404);
+  });
+
+  it("prunes dangling images by default, every unused one with dangling=false, honouring label filters", async () => {
+    const layer = async (name: string) => makeTar([{ name, content: Buffer.from(name) }]);
+    const [dangling, kept, labelled, used] = await Promise.all(["dangling", "kept", "labelled", "used"].map(async (name) =>
+      makeImage([await layer(name)], { labels: name === "labelled" ? { keep: "yes" } : {}, cmd: [name] })));
+    await text(await docker.loadImage(Readable.from([await dockerSaveArchive([
+      { image: dangling!, tags: [] }, { image: kept!, tags: ["example.test/kept:1"] },
+      { image: labelled!, tags: ["example.test/labelled:1"] }, { image: used!, tags: ["example.test/used:1"] },
+    ])])));
+    const container = await docker.createContainer({ Image: "example.test/used:1", Cmd: ["true"] });
+
+    const first = await docker.pruneImages();
+    assert.deepEqual(first.ImagesDeleted, [{ Deleted: dangling!.id }]);
+    assert.ok(first.SpaceReclaimed > 0, `${first.SpaceReclaimed}`);
+
+    const second = await docker.pruneImages({ filters: { dangling: ["false"], "label!": ["keep=yes"] } });
+    assert.deepEqual(second.ImagesDeleted, [{ Untagged: "example.test/kept:1" }, { Deleted: kept!.id }]);
+    const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).sort();
+    assert.deepEqual(tags, ["berth/host:latest", "example.test/labelled:1", "example.test/used:1"], "neither the labelled, nor the used, nor berth/host");
+
+    await container.remove();
+    const older = await docker.pruneImages({ filters: { dangling: ["false"], until: ["1700000000"] } });
+    assert.deepEqual(older.ImagesDeleted, [], "the images were made in 2024, after until");
+    const third = await docker.pruneImages({ filters: { dangling: ["false"], label: ["keep"] } });
+    assert.deepEqual(third.ImagesDeleted, [{ Untagged: "example.test/labelled:1" }, { Deleted: labelled!.id }]);
+    await assert.rejects(docker.pruneImages({ filters: { dangling: ["maybe"] } }), (err: { statusCode: number }) => err.statusCode === 400);
   });
 });

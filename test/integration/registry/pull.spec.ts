@@ -264,6 +264,22 @@ describe("registry pull (integration)", function () {
     assert.equal((await engine.docker.getImage(`${proxy.host}/app:v3`).inspect()).Id, ids["app:v3"]);
   });
 
+  it("a failing layer cancels the layers still downloading: the pull answers at once and leaves nothing staged, every time", async () => {
+    const [, damaged] = layerOf.v3!;
+    for (let i = 0; i < 20; i++) {
+      // With no app image stored, all of v3's layers download together and the damaged one fails among them.
+      for (const image of await engine.docker.listImages()) {
+        if (!image.RepoTags?.includes("berth/host:latest")) await engine.docker.getImage(image.Id).remove({ force: true });
+      }
+      // A prune also drops the layers an earlier failed pull stored without an image.
+      await engine.docker.pruneImages({ filters: { dangling: ["false"] } });
+      proxy.options.corrupt = new Set([damaged!]);
+      const { messages } = await pull({ fromImage: `${proxy.host}/app`, tag: "v3" });
+      assert.match(messages.at(-1)!.error ?? "", /^filesystem layer verification failed/, `pull ${i}`);
+      assert.deepEqual(stagingLeft(), [], `pull ${i}`);
+    }
+  });
+
   it("an interrupted download leaves nothing half-stored, and a retry completes the pull", async () => {
     const [, , cut] = layerOf.v4!;
     proxy.options.cut = new Set([cut!]);
