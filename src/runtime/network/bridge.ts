@@ -1,6 +1,7 @@
 // One Linux bridge per network, holding the gateway address. ensureBridge is idempotent, so the same call
 // creates a bridge, finishes one that a crash left half-made (no address, down, wrong MTU) or leaves it be.
 import { conflict } from "../image/errors.js";
+import { macFor } from "./endpoint.js";
 import { unless, type Rtnl } from "./netlink.js";
 
 export interface BridgeSpec {
@@ -14,7 +15,8 @@ export interface BridgeSpec {
 export async function ensureBridge(rtnl: Rtnl, spec: BridgeSpec): Promise<number> {
   let link = await rtnl.link(spec.name);
   if (!link) {
-    await rtnl.createBridge(spec.name, spec.mtu).catch(unless("EEXIST"));
+    // The gateway address's MAC, as a container's is its address's: the same after the bridge is made again.
+    await rtnl.createBridge(spec.name, spec.mtu, macFor(spec.gateway)).catch(unless("EEXIST"));
     link = await rtnl.link(spec.name);
     if (!link) throw new Error(`bridge ${spec.name} vanished right after it was created`);
   }

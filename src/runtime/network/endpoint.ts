@@ -46,7 +46,7 @@ export async function connectEndpoint(host: Rtnl, spec: EndpointSpec): Promise<E
     const mac = spec.mac ?? macFor(spec.address);
     const netnsFd = openSync(spec.netnsPath, "r");
     try {
-      await host.createVeth(spec.hostName, spec.mtu, spec.bridgeIndex, { name, netnsFd, mac: Buffer.from(mac.replaceAll(":", ""), "hex") });
+      await host.createVeth(spec.hostName, spec.mtu, spec.bridgeIndex, { name, netnsFd, mac });
     } finally {
       closeSync(netnsFd);
     }

@@ -50,7 +50,8 @@ export interface VethPeer {
   name: string;
   /** An open fd of the target network namespace. */
   netnsFd: number;
-  mac?: Buffer;
+  /** `02:42:…`; the kernel picks one when it is not given. */
+  mac?: string;
 }
 
 const AF_INET = 2;
@@ -136,14 +137,19 @@ export class Rtnl {
     return (await this.request("list links", () => this.socket.getLinks())).map(toLink);
   }
 
-  async createBridge(name: string, mtu: number): Promise<void> {
+  /**
+   * A bridge with the MAC address `mac`. Without one the kernel gives the bridge its lowest port's MAC and
+   * changes it when that port goes: containers that had learnt the gateway's old MAC could not reach it
+   * (its DNS server included) until their ARP entries expired.
+   */
+  async createBridge(name: string, mtu: number, mac: string): Promise<void> {
     const linkinfo = attrs(ifla.formatInfo({ kind: "bridge" }));
-    await this.request(`create bridge ${name}`, () => this.socket.newLink({}, { ifname: name, mtu, linkinfo }, CREATE));
+    await this.request(`create bridge ${name}`, () => this.socket.newLink({}, { ifname: name, mtu, address: macBytes(mac), linkinfo }, CREATE));
   }
 
   /** A veth pair: `name` here, up and enslaved to `master`; the peer created in its namespace, down. */
   async createVeth(name: string, mtu: number, master: number, peer: VethPeer): Promise<void> {
-    const peerAttrs = attrs(ifla.formatLinkAttrs({ ifname: peer.name, mtu, netNsFd: peer.netnsFd, address: peer.mac }));
+    const peerAttrs = attrs(ifla.formatLinkAttrs({ ifname: peer.name, mtu, netNsFd: peer.netnsFd, address: peer.mac === undefined ? undefined : macBytes(peer.mac) }));
     const peerMessage = Buffer.concat([rt.formatLink({}), peerAttrs]);
     const linkinfo = attrs(ifla.formatInfo({ kind: "veth", data: attrs(ifla.formatVethInfo({ peer: peerMessage })) }));
     const up = { up: true } as const;
@@ -201,6 +207,11 @@ export class Rtnl {
       ),
     );
   }
+}
+
+/** `02:42:0a:00:00:01` as the six bytes IFLA_ADDRESS holds. */
+function macBytes(mac: string): Buffer {
+  return Buffer.from(mac.replaceAll(":", ""), "hex");
 }
 
 function toLink(message: rt.LinkMessage): Link {

@@ -36,7 +36,7 @@ describe("network plumbing (integration, throwaway netns)", function () {
   });
 
   it("finishes a half-created bridge: no address, down, another MTU", async function () {
-    await box.host.createBridge("br-test0", 1400);
+    await box.host.createBridge("br-test0", 1400, macFor("10.99.0.1"));
     const index = await ensureBridge(box.host, BRIDGE);
     const link = await box.host.link("br-test0");
     assert.deepEqual({ up: link?.up, mtu: link?.mtu }, { up: true, mtu: 1500 });
@@ -87,10 +87,15 @@ describe("network plumbing (integration, throwaway netns)", function () {
     assert.match(box.inNetns(b, "busybox", "ping", "-c", "1", "-W", "2", "10.99.0.2"), /1 packets received/);
     assert.match(box.inNetns(b, "busybox", "ping", "-c", "1", "-W", "2", "10.99.0.1"), /1 packets received/, "the gateway answers");
 
+    const bridgeMac = () => /link\/ether (\S+)/.exec(box.inNetns(`/run/netns/${box.name}`, "ip", "-o", "link", "show", "br-test0"))?.[1];
+    assert.equal(bridgeMac(), macFor("10.99.0.1"), "the gateway's MAC, whatever its ports' MACs");
+
     await disconnectEndpoint(box.host, "vbtest-a");
     await disconnectEndpoint(box.host, "vbtest-a");
     assert.equal(await box.host.link("vbtest-a"), undefined);
     assert.doesNotMatch(box.inNetns(a, "ip", "-o", "link"), /eth0/);
+    assert.equal(bridgeMac(), macFor("10.99.0.1"), "a port going does not change it");
+    assert.match(box.inNetns(b, "busybox", "ping", "-c", "1", "-W", "2", "10.99.0.1"), /1 packets received/, "b reaches the gateway at the MAC it learnt");
     await removeNetns(a);
     await removeNetns(b);
     // The kernel dismantles a namespace in a work queue, a moment after its last reference goes.
