@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "berth_native",
-      "sources": ["src/addon/addon.cc", "src/addon/errno_error.cc", "src/addon/fs_ops.cc", "src/addon/in_root.cc", "src/addon/mounts.cc", "src/addon/netns.cc", "src/addon/pidfd.cc", "src/addon/spawn.cc"],
+      "sources": ["src/addon/addon.cc", "src/addon/errno_error.cc", "src/addon/fs_ops.cc", "src/addon/in_root.cc", "src/addon/mounts.cc", "src/addon/netns.cc", "src/addon/pidfd.cc", "src/addon/rtnl.cc", "src/addon/spawn.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions"],

@@ -18,6 +18,8 @@ interface Addon {
   bindMount(source: string, target: string): void;
   detachMount(target: string): void;
   inNetns<T>(path: string | null, fn: () => T): T;
+  rtnlSocket(): number;
+  rtnlRequest(fd: number, message: Buffer): Promise<void>;
   spawnDetached(file: string, argv: string[]): Promise<{ pid: number; output: string }>;
 }
 
@@ -123,6 +125,20 @@ export async function spawnDetached(file: string, argv: string[]): Promise<{ pid
  */
 export function inNetns<T>(path: string | null, fn: () => T): T {
   return loadAddon().inNetns(path, fn);
+}
+
+/** A NETLINK_ROUTE socket in the calling thread's network namespace, for {@link rtnlRequest}. */
+export function rtnlSocket(): number {
+  return loadAddon().rtnlSocket();
+}
+
+/**
+ * Sends one complete rtnetlink message (with NLM_F_ACK) on `fd` from a threadpool thread, and closes `fd`:
+ * for requests the kernel answers slowly, such as a link delete (RCU grace periods, ~20 ms), which on the event
+ * loop would stall every other request. Rejects with the kernel's errno as `code` (ENODEV, ...).
+ */
+export function rtnlRequest(fd: number, message: Buffer): Promise<void> {
+  return loadAddon().rtnlRequest(fd, message);
 }
 
 // ---- berth-monitor: the spec it reads, how it is started, what it leaves behind (native/README.md) ----

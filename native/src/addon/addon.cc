@@ -5,6 +5,7 @@
 #include "mounts.h"
 #include "netns.h"
 #include "pidfd.h"
+#include "rtnl.h"
 #include "spawn.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -18,6 +19,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bindMount", Napi::Function::New(env, BindMount, "bindMount"));
   exports.Set("detachMount", Napi::Function::New(env, DetachMount, "detachMount"));
   exports.Set("inNetns", Napi::Function::New(env, InNetns, "inNetns"));
+  exports.Set("rtnlSocket", Napi::Function::New(env, RtnlSocket, "rtnlSocket"));
+  exports.Set("rtnlRequest", Napi::Function::New(env, RtnlRequest, "rtnlRequest"));
   exports.Set("spawnDetached", Napi::Function::New(env, SpawnDetached, "spawnDetached"));
   return exports;
 }

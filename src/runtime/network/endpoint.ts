@@ -68,8 +68,7 @@ export async function connectEndpoint(host: Rtnl, spec: EndpointSpec): Promise<E
 
 /** Deletes the pair by its host end (the kernel removes both ends); an endpoint already gone is fine. */
 export async function disconnectEndpoint(host: Rtnl, hostName: string): Promise<void> {
-  const link = await host.link(hostName);
-  if (link) await host.deleteLink(link.index).catch(unless("ENODEV"));
+  await host.deleteLink(hostName).catch(unless("ENODEV"));
 }
 
 /** The lowest ethN not in use, so a reconnect fills the gap a disconnect left. */

@@ -1,7 +1,7 @@
 // A small typed rtnetlink client over the `netlink` package: just the links, addresses and routes berth needs,
 // with kernel errors as NetlinkError carrying the errno name (EEXIST, ENODEV, ...).
 import { AttrStream, createRtNetlink, FlagsNew, ifla, rt, type RtNetlinkSocket, type StreamData } from "netlink";
-import { inNetns } from "../native.js";
+import { inNetns, rtnlRequest, rtnlSocket } from "../native.js";
 import { formatIPv4, parseIPv4 } from "./cidr.js";
 
 export class NetlinkError extends Error {
@@ -31,6 +31,8 @@ export interface Link {
   up: boolean;
   /** Index of the bridge this link is enslaved to. */
   master?: number;
+  /** IFLA_IFALIAS, a free-form description (`ip link set ... alias`). */
+  alias?: string;
 }
 
 export interface Address {
@@ -59,6 +61,8 @@ const MAIN_TABLE = 254;
 /** Requests in flight per socket: their replies (a dump's first part at most ~32 KiB) fit in the default receive buffer. */
 const MAX_IN_FLIGHT = 4;
 const CREATE = { flags: FlagsNew.CREATE | FlagsNew.EXCL };
+const RTM_DELLINK = 17;
+const NLM_F_REQUEST_ACK = 0x1 | 0x4;
 
 function attrs(data: StreamData): Buffer {
   const stream = new AttrStream();
@@ -88,7 +92,11 @@ async function request<T>(what: string, call: () => Promise<T>): Promise<T> {
 }
 
 export class Rtnl {
-  private constructor(private readonly socket: RtNetlinkSocket) {}
+  private constructor(
+    private readonly socket: RtNetlinkSocket,
+    /** Where the socket lives: a bound namespace, or (null) the calling thread's at open. */
+    private readonly netnsPath: string | null,
+  ) {}
   /**
    * Requests on this socket wait for one of these slots. The kernel queues every reply in the socket's receive
    * buffer; one that does not fit is dropped and the socket flagged ENOBUFS, which the `netlink` package turns
@@ -111,12 +119,12 @@ export class Rtnl {
 
   /** A socket in the calling thread's network namespace. */
   static open(): Rtnl {
-    return new Rtnl(createRtNetlink());
+    return new Rtnl(createRtNetlink(), null);
   }
 
   /** A socket in the network namespace bound at `netnsPath`; it keeps working there from this thread. */
   static openIn(netnsPath: string): Rtnl {
-    return new Rtnl(inNetns(netnsPath, () => createRtNetlink()));
+    return new Rtnl(inNetns(netnsPath, () => createRtNetlink()), netnsPath);
   }
 
   close(): void {
@@ -163,12 +171,33 @@ export class Rtnl {
     await this.request(`set link ${index} up`, () => this.socket.setLink({ index, flags: up, change: up }));
   }
 
+  /** Sets the link down and its alias, in one request. */
+  async setDown(index: number, alias: string): Promise<void> {
+    await this.request(`set link ${index} down`, () => this.socket.setLink({ index, flags: {}, change: { up: true } }, { ifalias: alias }));
+  }
+
   async setMtu(index: number, mtu: number): Promise<void> {
     await this.request(`set link ${index} mtu ${mtu}`, () => this.socket.setLink({ index }, { mtu }));
   }
 
-  async deleteLink(index: number): Promise<void> {
-    await this.request(`delete link ${index}`, () => this.socket.delLink({ index }));
+  /**
+   * Deletes a link, by index or by name. The kernel answers a delete only after RCU grace periods (~20 ms, more
+   * under load), inside sendmsg: on this socket, from the event loop, every other request to berthd would wait
+   * that long. So it goes on a socket of its own, from a threadpool thread; by name, it needs no lookup first.
+   */
+  async deleteLink(link: number | string): Promise<void> {
+    const body = typeof link === "number" ? rt.formatLink({ index: link }) : Buffer.concat([rt.formatLink({}), attrs(ifla.formatLinkAttrs({ ifname: link }))]);
+    const header = Buffer.alloc(16);
+    header.writeUInt32LE(16 + body.length, 0);
+    header.writeUInt16LE(RTM_DELLINK, 4);
+    header.writeUInt16LE(NLM_F_REQUEST_ACK, 6);
+    try {
+      const fd = this.netnsPath === null ? rtnlSocket() : inNetns(this.netnsPath, rtnlSocket);
+      await rtnlRequest(fd, Buffer.concat([header, body]));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw code ? new NetlinkError(code, `delete link ${link}: ${code}`) : err;
+    }
   }
 
   async addresses(index?: number): Promise<Address[]> {
@@ -223,5 +252,6 @@ function toLink(message: rt.LinkMessage): Link {
     mtu: a.mtu!,
     up: data.flags?.up === true,
     ...(a.master ? { master: a.master } : {}),
+    ...(a.ifalias ? { alias: a.ifalias } : {}),
   };
 }

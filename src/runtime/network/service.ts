@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { conflict, invalid, notFound } from "../image/errors.js";
 import { parseCidr } from "./cidr.js";
-import { ensureBridge, removeBridge } from "./bridge.js";
+import { deleteRetiredBridge, ensureBridge, reapRetiredBridges, removeBridge, retireBridge } from "./bridge.js";
 import { dnsEntry, dnsNetwork, type DnsServer } from "./dns.js";
 import type { Firewall, FirewalledNetwork } from "./firewall.js";
 import { connectEndpoint, disconnectEndpoint, macFor, vethName } from "./endpoint.js";
@@ -93,6 +93,8 @@ export const MTU_OPTION = "com.docker.network.driver.mtu";
 export const BRIDGE_NAME_OPTION = "com.docker.network.bridge.name";
 const DEFAULT_BRIDGE_OPTION = "com.docker.network.bridge.default_bridge";
 const DEFAULT_MTU = 1500;
+/** Key prefix of bridge deletes among `disconnecting`. */
+const BRIDGE_DELETE = "bridge:";
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** Linux interface names: at most 15 bytes, no slash, colon or whitespace. */
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -108,7 +110,8 @@ export class NetworkService {
   private readonly connecting = new Map<string, { containerId: string; defaultRoute: boolean }>();
   /**
    * Disconnects under way, by `<network id>/<container id>`: the kernel's veth delete takes ~20 ms, which a container's
-   * removal need not wait for; its reconnect, the network's removal and shutdown do.
+   * removal need not wait for; its reconnect, the network's removal and shutdown do. Likewise the bridge deletes of
+   * removed networks, by `bridge:<network id>`, which the next network create and shutdown wait for.
    */
   private readonly disconnecting = new Map<string, Promise<void>>();
   /** Creates and removes run one at a time: a subnet is chosen against the networks that exist. */
@@ -137,6 +140,7 @@ export class NetworkService {
       options.enableForwarding,
       options.dns,
     );
+    await reapRetiredBridges(options.rtnl);
     for (const record of await service.store.networks()) await service.recover(record);
     if (![...service.networks.values()].some((n) => n.Name === DEFAULT_NETWORK)) {
       await service.exclusive(() => service.add({ Name: DEFAULT_NETWORK, Options: { [DEFAULT_BRIDGE_OPTION]: "true" } }, true));
@@ -232,6 +236,8 @@ export class NetworkService {
 
   /** `predefined`: the default network, which only berth itself creates, under a name users may not take. */
   private async add(request: NetworkCreateRequest, predefined: boolean): Promise<NetworkRecord> {
+    // A removed network's subnet and bridge name are free once its bridge is deleted.
+    await this.disconnected(BRIDGE_DELETE);
     const record = await this.newRecord(request, predefined);
     // Record first: a crash before the bridge exists leaves a record that `open` completes.
     await this.store.saveNetwork(record);
@@ -313,15 +319,22 @@ export class NetworkService {
       }
       // Gone from lookups at once, so no connect can start on a network being dismantled.
       this.networks.delete(record.Id);
+      let bridgeIndex: number | undefined;
       try {
-        // Kernel objects first, state last: a crash in between leaves a record that `open` rebuilds, never a stray bridge.
+        // Kernel objects first, state last: a crash in between leaves a record that `open` rebuilds, or a retired
+        // bridge that it reaps, never a stray bridge.
         await this.dns?.unserve(record.Id);
         await this.firewall?.removeNetwork(firewalled(record));
-        await removeBridge(this.rtnl, record.BridgeName);
+        bridgeIndex = await retireBridge(this.rtnl, record.BridgeName);
         await this.store.removeNetwork(record.Id);
       } catch (err) {
         this.networks.set(record.Id, record);
         throw err;
+      }
+      // The kernel's delete goes on after the answer. A failed one leaves the bridge retired, for the next start.
+      if (bridgeIndex !== undefined) {
+        const key = `${BRIDGE_DELETE}${record.Id}`;
+        this.disconnecting.set(key, deleteRetiredBridge(this.rtnl, bridgeIndex).catch(() => {}).finally(() => this.disconnecting.delete(key)));
       }
       this.endpoints.delete(record.Id);
       this.allocators.delete(record.Id);
@@ -332,7 +345,8 @@ export class NetworkService {
   /** Connects a container's namespace; the first non-internal network becomes its default route. */
   async connect(ref: string, request: ConnectRequest): Promise<EndpointSettings> {
     const key = `${this.get(ref).Id}/${request.containerId}`;
-    await this.disconnected(key);
+    // A static address may be held by any endpoint being dismantled on the network: it is free once that is gone.
+    await this.disconnected(request.ipv4Address ? `${this.get(ref).Id}/` : key);
     const record = this.get(ref);
     const endpoints = this.endpoints.get(record.Id)!;
     if (endpoints.has(request.containerId) || this.connecting.has(key)) {

@@ -1,7 +1,7 @@
 // The /networks API on an in-process engine over a real unix socket, driven by dockerode, with the network
 // service's bridges and endpoints made in a throwaway "host" namespace.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { endpointsFor } from "../../../src/engine/endpoints.js";
@@ -168,6 +168,9 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
     await assert.rejects(docker.getNetwork(id.slice(0, 10)).remove(), { statusCode: 403 });
     busy.delete(id);
     await docker.getNetwork(id.slice(0, 10)).remove();
+    const retired = await box.host.link(`br-${id.slice(0, 12)}`);
+    assert.ok(retired === undefined || !retired.up, "the bridge is out of service once the removal answers");
+    await networks.disconnected();
     assert.equal(await box.host.link(`br-${id.slice(0, 12)}`), undefined);
     await assert.rejects(docker.getNetwork("app").inspect(), { statusCode: 404, json: { message: "network app not found" } });
     assert.deepEqual(events.map((e) => e.Action), ["create", "connect", "connect", "disconnect", "disconnect", "destroy"]);
@@ -232,6 +235,34 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
     );
     const next = await networks.connect("crashy", { containerId: "9".repeat(64), containerName: "next", netnsPath: await box.netns("c2") });
     assert.equal(next.IPAddress, "10.70.0.3", "the addresses of owners that never finished are free again; the live one is kept");
+  });
+
+  it("deletes a removed network's bridge after answering: the same subnet and bridge name are free for the next create", async function () {
+    const request = { Name: "again", IPAM: { Config: [{ Subnet: "10.71.0.0/24" }] }, Options: { "com.docker.network.bridge.name": "br-again" } };
+    const first = await docker.createNetwork(request);
+    const { index } = (await box.host.link("br-again"))!;
+    await first.remove();
+    const second = await docker.createNetwork(request);
+    const bridge = (await box.host.link("br-again"))!;
+    assert.notEqual(bridge.index, index, "a new bridge, not the old one taken over");
+    assert.deepEqual({ up: bridge.up, alias: bridge.alias }, { up: true, alias: undefined });
+    assert.deepEqual(await box.host.addresses(bridge.index), [{ index: bridge.index, address: "10.71.0.1", prefixLength: 24 }]);
+    assert.deepEqual((await box.host.links()).filter((l) => l.index === index), [], "the old bridge is gone");
+    await second.remove();
+  });
+
+  it("reaps at start a bridge that a crash left retired, and only that one", async function () {
+    await docker.createNetwork({ Name: "doomed", Options: { "com.docker.network.bridge.name": "br-doomed" } });
+    await server.close(1000);
+    // What a kill -9 between the removal's answer and the kernel's delete leaves: no record, the bridge retired.
+    const id = networks.get("doomed").Id;
+    rmSync(join(box.dir, "root", "network", "networks", `${id}.json`));
+    const { index } = (await box.host.link("br-doomed"))!;
+    await box.host.setDown(index, "berth: network removed");
+    box.inNetns(`/run/netns/${box.name}`, "ip", "link", "set", "uplink", "alias", "someone else's");
+    await start();
+    assert.equal(await box.host.link("br-doomed"), undefined);
+    assert.equal((await box.host.link("uplink"))?.alias, "someone else's");
   });
 
   it("gives 20 networks created in a row 20 distinct subnets", async function () {
