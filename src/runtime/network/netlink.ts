@@ -63,6 +63,10 @@ const MAX_IN_FLIGHT = 4;
 const CREATE = { flags: FlagsNew.CREATE | FlagsNew.EXCL };
 const RTM_DELLINK = 17;
 const NLM_F_REQUEST_ACK = 0x1 | 0x4;
+/** Link deletes on threadpool threads at once: the kernel overlaps their waits, and the pool's other two threads stay free for berthd's file system calls. */
+const MAX_DELETES = 2;
+let deletes = 0;
+const waitingDeletes: (() => void)[] = [];
 
 function attrs(data: StreamData): Buffer {
   const stream = new AttrStream();
@@ -191,12 +195,18 @@ export class Rtnl {
     header.writeUInt32LE(16 + body.length, 0);
     header.writeUInt16LE(RTM_DELLINK, 4);
     header.writeUInt16LE(NLM_F_REQUEST_ACK, 6);
+    if (deletes < MAX_DELETES) deletes++;
+    else await new Promise<void>((go) => waitingDeletes.push(go)); // the finishing delete hands its slot over
     try {
       const fd = this.netnsPath === null ? rtnlSocket() : inNetns(this.netnsPath, rtnlSocket);
       await rtnlRequest(fd, Buffer.concat([header, body]));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw code ? new NetlinkError(code, `delete link ${link}: ${code}`) : err;
+    } finally {
+      const next = waitingDeletes.shift();
+      if (next) next();
+      else deletes--;
     }
   }
 
