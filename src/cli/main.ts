@@ -308,11 +308,13 @@ function program(): Command {
     .option("-a, --author <author>", 'author (e.g. "John Hannibal Smith <hannibal@a-team.com>")')
     .option("-c, --change <instruction>", "apply a Dockerfile instruction to the image (repeatable): CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ...", collect, [])
     .option("-m, --message <message>", "commit message")
-    .option("-p, --pause [bool]", "pause the container during the commit: true (default) or false", boolValue, true)
+    // As Docker's -p/--pause: -p alone never takes the next word (`commit -p web`); --pause takes true or false.
+    .option("-p", "pause the container during the commit (the default)")
+    .option("--pause <bool>", "pause the container during the commit: true (default) or false", boolValue)
     .option("--no-pause", "do not pause it")
     .option("--index <n>", "which replica of the service (default 1)")
     .action(async (service: string, reference: string | undefined, options, command: Command) =>
-      (await import("./commit.js")).commitCommand(globals(command), service, reference, options),
+      (await import("./commit.js")).commitCommand(globals(command), service, reference, { ...options, pause: options.pause ?? true }),
     );
 
   cli

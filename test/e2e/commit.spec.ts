@@ -75,7 +75,7 @@ describe("berth commit (e2e, root)", function () {
   it("commits the service's first container as REPOSITORY:TAG with changes, message and author", async () => {
     const hostname = await readyHostname("snap-web-1");
     const since = Math.floor(Date.now() / 1000);
-    const r = ok(["--progress", "plain", "commit", "-m", "snapshot", "-a", "tester", "-c", "ENV SNAP=1", "-c", 'CMD ["cat", "/state"]', "web", "snap-web:1"]);
+    const r = ok(["--progress", "plain", "commit", "-m", "snapshot", "-a", "tester", "-c", "ENV SNAP=1", "-c", 'CMD ["cat", "/state"]', "-p", "web", "snap-web:1"]);
     const image = await docker().getImage("snap-web:1").inspect();
     assert.match(r.stderr, new RegExp(`Container snap-web-1 +Committed as ${image.Id}`));
     assert.equal(image.Comment, "snapshot");
@@ -84,7 +84,7 @@ describe("berth commit (e2e, root)", function () {
     assert.ok(image.Config.Env?.includes("SNAP=1"));
     assert.equal(image.Config.Labels!["com.docker.compose.service"], "web", "the container's labels come along, as with docker compose commit");
     assert.equal((await docker().getContainer("snap-web-1").inspect()).State.Status, "running");
-    assert.deepEqual(await actionsSince(since, "snap-web-1"), ["pause", "unpause", "commit"], "paused by default");
+    assert.deepEqual(await actionsSince(since, "snap-web-1"), ["pause", "unpause", "commit"], "paused: -p, the default, takes no value");
     assert.equal(await output("snap-web:1"), `${hostname}\n`, "the file the running container wrote, by the changed CMD");
     await docker().getImage("snap-web:1").remove();
   });
