@@ -1,4 +1,4 @@
-// Image endpoints of the Docker Engine API: list, inspect, load, save, tag, delete, pull from and push to a
+// Image endpoints of the Docker Engine API: list, inspect, history, load, save, tag, delete, pull from and push to a
 // registry, and prune. (Build is in build.ts.)
 import { hostArchitecture } from "../../runtime/image/platform.js";
 import { RegistryError } from "../../runtime/image/registry/client.js";
@@ -24,6 +24,7 @@ export function imageRoutes(images: ImageStore, bus: EventBus, registry: Registr
   return [
     r("GET", "/images/json", (ctx) => list(ctx, images)),
     r("GET", "/images/{name*}/json", async (ctx) => ctx.json(await images.inspect(ctx.params.name!))),
+    r("GET", "/images/{name*}/history", async (ctx) => ctx.json(await images.history(ctx.params.name!))),
     r("POST", "/images/create", async (ctx) => {
       const reference = pullReference(ctx);
       const name = await pull(ctx, images, registry, reference);

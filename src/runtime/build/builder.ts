@@ -120,7 +120,7 @@ export class Builder {
     if (labels.length > 0) {
       this.out(`Step ${++this.#step}/${this.#steps} : LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(" ")}\n`);
       stage.config.Labels = { ...stage.config.Labels, ...this.request.labels };
-      await this.#commitConfig(stage, "LABEL");
+      await this.#commitConfig(stage, "LABEL", `LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(" ")}`);
     }
     if (!stage.image) await this.#commitConfig(stage, "");
     return stage.image!;
@@ -277,11 +277,11 @@ export class Builder {
         stage.args.set(name, given ?? value ?? this.#globalArgs.get(name));
       }
       // As in Docker, ARG makes an image only so the step has an id to show.
-      return this.#commitConfig(stage, `ARG ${JSON.stringify([...stage.args])}`);
+      return this.#commitConfig(stage, `ARG ${JSON.stringify([...stage.args])}`, i.text);
     }
     if (METADATA.has(i.keyword)) {
       applyMetadata(i, stage, this.#variables(stage), this.#escape);
-      return this.#commitConfig(stage, i.keyword);
+      return this.#commitConfig(stage, i.keyword, i.text);
     }
     if (i.keyword === "RUN") return this.#run(stage, i);
     return this.#copy(stage, i);
@@ -294,16 +294,16 @@ export class Builder {
     return [...stage.args, ...predefined].filter(([name, value]) => value !== undefined && !env.has(name)).map(([name, value]) => `${name}=${value}`);
   }
 
-  /** A step that changes only the config: a new image on the same layers. */
-  async #commitConfig(stage: Stage, what: string): Promise<void> {
-    await this.#commit(stage, ["config", what], "", async () => undefined);
+  /** A step that changes only the config: a new image on the same layers. `step` is its text, for the history. */
+  async #commitConfig(stage: Stage, what: string, step?: string): Promise<void> {
+    await this.#commit(stage, ["config", what], "", async () => undefined, step === undefined ? undefined : nop(step));
   }
 
   /**
    * Makes the step's image: from the cache when the same step ran on the same parent with the same input
    * files, else by running `work` (which returns the new layer's container, if the step has one).
    */
-  async #commit(stage: Stage, what: unknown[], inputs: string, work: () => Promise<Container | undefined>): Promise<void> {
+  async #commit(stage: Stage, what: unknown[], inputs: string, work: () => Promise<Container | undefined>, createdBy?: string): Promise<void> {
     const { images, cache, containers } = this.services;
     const key = BuildCache.key(stage.image ?? "scratch", JSON.stringify([...what, stage.config, stage.author ?? ""]), inputs);
     const cached = this.request.noCache ? undefined : cache.get(key);
@@ -314,12 +314,17 @@ export class Builder {
     }
     const c = await work();
     try {
+      const created = new Date().toISOString();
+      // The parent's steps and this one, as `docker history` lists them; a step without a container added no layer.
+      const history = stage.image ? [...((await images.config(stage.image)).history ?? [])] : [];
+      if (createdBy !== undefined) history.push({ created, created_by: createdBy, ...(c ? {} : { empty_layer: true }) });
       const config: Omit<ImageConfig, "rootfs"> = {
         architecture: hostArchitecture(),
         os: "linux",
-        created: new Date().toISOString(),
+        created,
         ...(stage.author && { author: stage.author }),
         config: stage.config,
+        ...(history.length > 0 && { history }),
       };
       const { id } = await images.addBuilt({ parent: stage.image, layer: c && layerTar(c.paths.upper), config, tags: [] });
       await cache.set(key, id);
@@ -351,6 +356,8 @@ export class Builder {
     const env = this.#argEnv(stage);
     const parent = await this.#parentImage(stage);
     const { containers } = this.services;
+    // As the classic builder writes it: the build args the step saw, then the command.
+    const createdBy = `${env.length > 0 ? `|${env.length} ${env.join(" ")} ` : ""}${cmd.join(" ")}`;
     await this.#commit(stage, ["RUN", cmd, env], "", async () => {
       const { Id } = await containers.create(undefined, {
         Image: parent, Cmd: cmd, Entrypoint: [], Env: env, User: stage.config.User ?? "", WorkingDir: stage.config.WorkingDir ?? "",
@@ -374,7 +381,7 @@ export class Builder {
         throw err;
       }
       return c;
-    });
+    }, createdBy);
   }
 
   async #copy(stage: Stage, i: Instruction): Promise<void> {
@@ -407,7 +414,7 @@ export class Builder {
         throw err;
       }
       return c;
-    });
+    }, nop(i.text));
   }
 
   /** Whether `path` is a directory in the image: a file copied there goes into it, as in Docker. */
@@ -490,3 +497,6 @@ function splitStages(instructions: Instruction[]): Instruction[][] {
   }
   return stages;
 }
+
+/** How the classic builder records a step that runs no command in the image's history. */
+const nop = (step: string) => `/bin/sh -c #(nop)  ${step}`;

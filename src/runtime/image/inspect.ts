@@ -35,9 +35,46 @@ export interface ImageSummary {
   Containers: number;
 }
 
+/** One step of `GET /images/{name}/history`. */
+export interface HistoryItem {
+  Id: string;
+  /** Unix seconds. */
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  Size: number;
+  Comment: string;
+}
+
+/**
+ * The steps that made the image, newest first, as dockerd lists them: each step that added a layer has that
+ * layer's size; the newest step has the image's id and tags, the steps below it those of its build parents (one
+ * parent a step, as the classic builder makes them), the rest `<missing>`.
+ */
+export function toHistory(record: ImageRecord, config: ImageConfig, parentOf: (record: ImageRecord) => ImageRecord | undefined): HistoryItem[] {
+  const steps = config.history ?? [];
+  // The steps that added layers added the top ones: a base image without a history of its own leaves the bottom ones out.
+  let layer = Math.max(0, record.layers.length - steps.filter((step) => !step.empty_layer).length);
+  const items = steps.map((step) => {
+    const size = step.empty_layer ? 0 : sizeOf(record.layers[layer++]);
+    const created = Math.floor(Date.parse(step.created ?? "") / 1000);
+    return { Id: "<missing>", Created: Number.isNaN(created) ? 0 : created, CreatedBy: step.created_by ?? "", Tags: null, Size: size, Comment: step.comment ?? "" } as HistoryItem;
+  });
+  items.reverse();
+  let image: ImageRecord | undefined = record;
+  for (const item of items) {
+    if (!image) break;
+    Object.assign(item, { Id: image.id, Tags: image.repoTags.length > 0 ? [...image.repoTags] : null });
+    image = parentOf(image);
+  }
+  return items;
+}
+
+const sizeOf = (layer: ImageRecord["layers"][number] | undefined) => (layer?.kind === "tar" ? layer.size : 0);
+
 /** Bytes the image's layers take uncompressed; a host-bind layer costs nothing. */
 export function imageSize(record: ImageRecord): number {
-  return record.layers.reduce((sum, layer) => sum + (layer.kind === "tar" ? layer.size : 0), 0);
+  return record.layers.reduce((sum, layer) => sum + sizeOf(layer), 0);
 }
 
 export function toInspect(record: ImageRecord, config: ImageConfig, lowerDirs: string[]): ImageInspect {
@@ -45,7 +82,7 @@ export function toInspect(record: ImageRecord, config: ImageConfig, lowerDirs: s
     Id: record.id,
     RepoTags: record.repoTags,
     RepoDigests: record.repoDigests,
-    Parent: "",
+    Parent: record.parent ?? "",
     Comment: config.comment ?? "",
     Created: config.created ?? "",
     DockerVersion: config.docker_version ?? "",
@@ -67,7 +104,7 @@ export function toSummary(record: ImageRecord, config: ImageConfig, containers: 
   const created = config.created ? Math.floor(Date.parse(config.created) / 1000) : 0;
   return {
     Id: record.id,
-    ParentId: "",
+    ParentId: record.parent ?? "",
     RepoTags: record.repoTags,
     RepoDigests: record.repoDigests,
     Created: Number.isNaN(created) ? 0 : created,

@@ -14,7 +14,7 @@ import { parseImageConfig, type ImageConfig } from "./config.js";
 import { hexOf, shortId } from "./digest.js";
 import { conflict, invalid, notFound, EngineError } from "./errors.js";
 import { hostImage, type BuiltinImage } from "./host-image.js";
-import { toInspect, toSummary, type ImageInspect, type ImageSummary } from "./inspect.js";
+import { toHistory, toInspect, toSummary, type HistoryItem, type ImageInspect, type ImageSummary } from "./inspect.js";
 import { LayerStore } from "./layers.js";
 import type { ImageRecord, IndexFile, LayerRecord } from "./records.js";
 import { familiarDigest, normalizeTag, parseReference } from "./reference.js";
@@ -117,6 +117,12 @@ export class ImageStore {
   async inspect(ref: string): Promise<ImageInspect> {
     const record = this.get(ref);
     return toInspect(record, await this.#config(record), this.rootfs(record.id).lowerDirs);
+  }
+
+  /** `docker history`: the steps that made the image, newest first. */
+  async history(ref: string): Promise<HistoryItem[]> {
+    const record = this.get(ref);
+    return toHistory(record, await this.#config(record), (r) => (r.parent === undefined ? undefined : this.#records.get(r.parent)));
   }
 
   /** The image config (Env, Cmd, Entrypoint, User...) container create starts from. */

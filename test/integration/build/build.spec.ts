@@ -105,6 +105,24 @@ describe("build: Dockerfiles on berth's runtime (integration, root)", function (
 
     const steps = [...result.output.matchAll(/^ ---> ([0-9a-f]{12})$/gm)].map((m) => m[1]!).slice(1);
     assert.equal(steps.length, 7);
+
+    // docker history: newest step first, the image's id and tag on it, each build parent's id on the step below.
+    const history = await docker.getImage("built:one").history();
+    const made = history.slice(0, 7);
+    assert.deepEqual(made.map((h) => h.CreatedBy), [
+      '/bin/sh -c #(nop)  CMD ["sh", "-c", "cat /app/made.txt /app/greeting.txt /app/conf/a.conf; ls /app; test -e /etc/group || echo no-group"]',
+      '|1 GREETING=hi /bin/sh -c echo "$GREETING from $NAME" > made.txt && rm /etc/group && echo built',
+      "/bin/sh -c #(nop)  COPY conf/ conf/",
+      "/bin/sh -c #(nop)  COPY greeting.txt ./",
+      "/bin/sh -c #(nop)  WORKDIR ${DIR}",
+      "/bin/sh -c #(nop)  ENV NAME=berth DIR=/app",
+      "/bin/sh -c #(nop)  ARG GREETING=hello",
+    ]);
+    assert.deepEqual(made.map((h) => h.Id.slice(7, 19)), [...steps].reverse());
+    assert.deepEqual(made[0]!.Tags, ["built:one"]);
+    assert.equal(made[6]!.Tags, null);
+    assert.deepEqual(made.map((h) => h.Size > 0), [false, true, true, true, false, false, false], "RUN and COPY added layers");
+    assert.equal(history.length, 7 + (await docker.getImage(BUSYBOX).history()).length, "then the base image's own steps");
     const removed = (await docker.getImage("built:one").remove()) as { Deleted?: string }[];
     assert.deepEqual(removed.flatMap((item) => (item.Deleted ? [item.Deleted.slice(7, 19)] : [])).sort(), [...steps].sort(), "the intermediate images go with it");
     await docker.getImage(BUSYBOX).inspect();

@@ -53,6 +53,17 @@ describe("build: DOCKER_BUILDKIT=0 docker build against berthd (integration, roo
     assert.equal(again.status, 0, again.stderr);
     assert.equal(again.stdout.trim(), inspected.Id, "quiet prints the id; the cached rebuild gives the same image");
 
+    const history = spawnSync("docker", ["history", "--no-trunc", "--format", "{{.ID}}\t{{.CreatedBy}}", "cli:built"], {
+      encoding: "utf8", env: { PATH: process.env.PATH!, HOME: config, DOCKER_CONFIG: config, DOCKER_HOST: `unix://${engine.daemon.socket}` },
+    });
+    assert.equal(history.status, 0, history.stderr);
+    const lines = history.stdout.split("\n");
+    assert.deepEqual(lines.slice(0, 2), [
+      `${inspected.Id}\t/bin/sh -c #(nop)  CMD ["cat", "/hello.txt"]`,
+      `${inspected.Parent}\t/bin/sh -c echo step-output`,
+    ], "docker history lists the steps newest first, each with the image it made");
+    assert.match(lines[2]!, /^sha256:[0-9a-f]{64}\t\/bin\/sh -c #\(nop\)  COPY hello\.txt \/$/);
+
     const c = await docker.createContainer({ Image: "cli:built" });
     await c.start();
     assert.equal((await c.wait()).StatusCode, 0);
