@@ -9,6 +9,7 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import type Docker from "dockerode";
 import { BUSYBOX, demux, useEngine } from "../containers/helpers.js";
+import type { HistoryItem } from "../../../src/runtime/image/inspect.js";
 
 interface BuildResult {
   output: string;
@@ -107,7 +108,7 @@ describe("build: Dockerfiles on berth's runtime (integration, root)", function (
     assert.equal(steps.length, 7);
 
     // docker history: newest step first, the image's id and tag on it, each build parent's id on the step below.
-    const history = await docker.getImage("built:one").history();
+    const history = (await docker.getImage("built:one").history()) as HistoryItem[];
     const made = history.slice(0, 7);
     assert.deepEqual(made.map((h) => h.CreatedBy), [
       '/bin/sh -c #(nop)  CMD ["sh", "-c", "cat /app/made.txt /app/greeting.txt /app/conf/a.conf; ls /app; test -e /etc/group || echo no-group"]',
@@ -122,7 +123,7 @@ describe("build: Dockerfiles on berth's runtime (integration, root)", function (
     assert.deepEqual(made[0]!.Tags, ["built:one"]);
     assert.equal(made[6]!.Tags, null);
     assert.deepEqual(made.map((h) => h.Size > 0), [false, true, true, true, false, false, false], "RUN and COPY added layers");
-    assert.equal(history.length, 7 + (await docker.getImage(BUSYBOX).history()).length, "then the base image's own steps");
+    assert.equal(history.length, 7 + ((await docker.getImage(BUSYBOX).history()) as HistoryItem[]).length, "then the base image's own steps");
     const removed = (await docker.getImage("built:one").remove()) as { Deleted?: string }[];
     assert.deepEqual(removed.flatMap((item) => (item.Deleted ? [item.Deleted.slice(7, 19)] : [])).sort(), [...steps].sort(), "the intermediate images go with it");
     await docker.getImage(BUSYBOX).inspect();
