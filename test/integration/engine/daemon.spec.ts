@@ -108,8 +108,9 @@ describe("berthd (integration)", function () {
     const swarm = await call(daemon.socket, "GET", "/swarm");
     assert.equal(swarm.status, 501);
     assert.equal(JSON.parse(swarm.body).message, "berthd does not implement GET /swarm yet");
-    const history = await call(daemon.socket, "GET", "/v1.50/images/library/busybox:1.36/history");
-    assert.equal(JSON.parse(history.body).message, "berthd does not implement GET /images/{name*}/history yet");
+    const plugin = await call(daemon.socket, "GET", "/v1.50/plugins/vieux/sshfs:1.0/json");
+    assert.equal(plugin.status, 501);
+    assert.equal(JSON.parse(plugin.body).message, "berthd does not implement GET /plugins/{name*}/json yet");
   });
 
   it("creates the socket 0660 root:root and writes its pid file", () => {
