@@ -195,8 +195,7 @@ export class ImageStore {
           if ((options.all || record.repoTags.length === 0) && options.selected(await this.#config(record))) victims.push(record);
         }
         if (victims.length === 0) break;
-        // A parent dropped with its last child is not a victim of its own.
-        for (const record of victims) if (this.#records.has(record.id)) items.push(...this.#drop(record));
+        for (const record of victims) items.push(...this.#drop(record));
       } while (options.all);
       if (items.length === 0) return { items, reclaimed: 0 };
       await this.#writeIndex();
