@@ -11,8 +11,7 @@ import { imageToPush, pushImage } from "../../runtime/image/registry/push.js";
 import { familiarName, parseReference, type Reference } from "../../runtime/image/reference.js";
 import type { ImageStore } from "../../runtime/image/store.js";
 import { ApiError } from "../errors.js";
-import { parseTimestamp } from "../events.js";
-import type { EventBus } from "../events.js";
+import { parseTimestamp, type EventBus } from "../events.js";
 import { route, type Context, type Route } from "../router.js";
 import { mapped } from "./errors.js";
 

@@ -118,9 +118,10 @@ export class Builder {
     if (unused.length > 0) this.out(`[Warning] One or more build-args [${unused.join(" ")}] were not consumed\n`);
     const stage = this.#stages[last]!;
     if (labels.length > 0) {
-      this.out(`Step ${++this.#step}/${this.#steps} : LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(" ")}\n`);
+      const step = `LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(" ")}`;
+      this.out(`Step ${++this.#step}/${this.#steps} : ${step}\n`);
       stage.config.Labels = { ...stage.config.Labels, ...this.request.labels };
-      await this.#commitConfig(stage, "LABEL", `LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(" ")}`);
+      await this.#commitConfig(stage, "LABEL", step);
     }
     if (!stage.image) await this.#commitConfig(stage, "");
     return stage.image!;

@@ -57,8 +57,7 @@ export function toHistory(record: ImageRecord, config: ImageConfig, parentOf: (r
   let layer = Math.max(0, record.layers.length - steps.filter((step) => !step.empty_layer).length);
   const items = steps.map((step) => {
     const size = step.empty_layer ? 0 : sizeOf(record.layers[layer++]);
-    const created = Math.floor(Date.parse(step.created ?? "") / 1000);
-    return { Id: "<missing>", Created: Number.isNaN(created) ? 0 : created, CreatedBy: step.created_by ?? "", Tags: null, Size: size, Comment: step.comment ?? "" } as HistoryItem;
+    return { Id: "<missing>", Created: unixSeconds(step.created), CreatedBy: step.created_by ?? "", Tags: null, Size: size, Comment: step.comment ?? "" } as HistoryItem;
   });
   items.reverse();
   let image: ImageRecord | undefined = record;
@@ -68,6 +67,12 @@ export function toHistory(record: ImageRecord, config: ImageConfig, parentOf: (r
     image = parentOf(image);
   }
   return items;
+}
+
+/** An RFC 3339 time as Unix seconds; 0 when it is missing or unreadable. */
+function unixSeconds(time: string | undefined): number {
+  const seconds = Math.floor(Date.parse(time ?? "") / 1000);
+  return Number.isNaN(seconds) ? 0 : seconds;
 }
 
 const sizeOf = (layer: ImageRecord["layers"][number] | undefined) => (layer?.kind === "tar" ? layer.size : 0);
@@ -101,13 +106,12 @@ export function toInspect(record: ImageRecord, config: ImageConfig, lowerDirs: s
 }
 
 export function toSummary(record: ImageRecord, config: ImageConfig, containers: number): ImageSummary {
-  const created = config.created ? Math.floor(Date.parse(config.created) / 1000) : 0;
   return {
     Id: record.id,
     ParentId: record.parent ?? "",
     RepoTags: record.repoTags,
     RepoDigests: record.repoDigests,
-    Created: Number.isNaN(created) ? 0 : created,
+    Created: unixSeconds(config.created),
     Size: imageSize(record),
     SharedSize: -1,
     Labels: config.config?.Labels ?? {},

@@ -63,10 +63,29 @@ const MAX_IN_FLIGHT = 4;
 const CREATE = { flags: FlagsNew.CREATE | FlagsNew.EXCL };
 const RTM_DELLINK = 17;
 const NLM_F_REQUEST_ACK = 0x1 | 0x4;
+
+/** At most `size` calls of `run` at once; the others wait their turn, in order. */
+class Slots {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.used < this.size) this.used++;
+    else await new Promise<void>((go) => this.waiting.push(go)); // the finishing call hands its slot over
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.used--;
+    }
+  }
+}
+
 /** Link deletes on threadpool threads at once: the kernel overlaps their waits, and the pool's other two threads stay free for berthd's file system calls. */
-const MAX_DELETES = 2;
-let deletes = 0;
-const waitingDeletes: (() => void)[] = [];
+const deleteSlots = new Slots(2);
 
 function attrs(data: StreamData): Buffer {
   const stream = new AttrStream();
@@ -106,19 +125,10 @@ export class Rtnl {
    * buffer; one that does not fit is dropped and the socket flagged ENOBUFS, which the `netlink` package turns
    * into a C++ exception out of its libuv callback: berthd dies (seen with 50 containers stopped at once).
    */
-  private inFlight = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly inFlight = new Slots(MAX_IN_FLIGHT);
 
-  private async request<T>(what: string, call: () => Promise<T>): Promise<T> {
-    if (this.inFlight < MAX_IN_FLIGHT) this.inFlight++;
-    else await new Promise<void>((go) => this.waiting.push(go)); // the finishing request hands its slot over
-    try {
-      return await request(what, call);
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.inFlight--;
-    }
+  private request<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return this.inFlight.run(() => request(what, call));
   }
 
   /** A socket in the calling thread's network namespace. */
@@ -195,19 +205,15 @@ export class Rtnl {
     header.writeUInt32LE(16 + body.length, 0);
     header.writeUInt16LE(RTM_DELLINK, 4);
     header.writeUInt16LE(NLM_F_REQUEST_ACK, 6);
-    if (deletes < MAX_DELETES) deletes++;
-    else await new Promise<void>((go) => waitingDeletes.push(go)); // the finishing delete hands its slot over
-    try {
-      const fd = this.netnsPath === null ? rtnlSocket() : inNetns(this.netnsPath, rtnlSocket);
-      await rtnlRequest(fd, Buffer.concat([header, body]));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw code ? new NetlinkError(code, `delete link ${link}: ${code}`) : err;
-    } finally {
-      const next = waitingDeletes.shift();
-      if (next) next();
-      else deletes--;
-    }
+    await deleteSlots.run(async () => {
+      try {
+        const fd = this.netnsPath === null ? rtnlSocket() : inNetns(this.netnsPath, rtnlSocket);
+        await rtnlRequest(fd, Buffer.concat([header, body]));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw code ? new NetlinkError(code, `delete link ${link}: ${code}`) : err;
+      }
+    });
   }
 
   async addresses(index?: number): Promise<Address[]> {

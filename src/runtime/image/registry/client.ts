@@ -75,7 +75,16 @@ export class RegistryClient {
   /** The blob's bytes as they arrive; the caller checks them (see verify.ts). */
   async blob(digest: string, signal?: AbortSignal): Promise<Readable> {
     const response = await this.#request("GET", `blobs/${digest}`, { signal });
-    return Readable.fromWeb(response.body! as import("node:stream/web").ReadableStream<Uint8Array>);
+    const body = Readable.fromWeb(response.body! as import("node:stream/web").ReadableStream<Uint8Array>);
+    // An abort after the headers does not always error the body once it is being read: a copy from it could wait
+    // forever, and with it the pull that cancelled it. So the abort ends it here.
+    if (signal) {
+      const cancel = () => body.destroy(signal.reason);
+      signal.addEventListener("abort", cancel, { once: true });
+      body.once("close", () => signal.removeEventListener("abort", cancel));
+      if (signal.aborted) cancel();
+    }
+    return body;
   }
 
   /** Whether the repository has the blob (a push skips it then). */

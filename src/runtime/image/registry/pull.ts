@@ -163,19 +163,10 @@ async function inParallel<T>(items: T[], signal: AbortSignal | undefined, task: 
 async function fetchBlob(client: RegistryClient, store: ImageStore, blob: Descriptor, send: ProgressSink, signal?: AbortSignal): Promise<void> {
   const id = shortId(blob.digest);
   const body = await client.blob(blob.digest, signal);
-  // Aborting the fetch does not always error a body that is already being read: without this the copy could
-  // wait forever, and with it the pull that cancelled it.
-  const cancel = () => body.destroy(signal!.reason);
-  signal?.addEventListener("abort", cancel, { once: true });
-  if (signal?.aborted) cancel();
   const verify = new VerifyStream(blob, byteReporter(send, "Downloading", id, blob.size));
   body.on("error", (err) => verify.destroy(err));
   verify.on("error", () => body.destroy());
-  try {
-    await store.writeBlob(body.pipe(verify), blob.digest);
-  } finally {
-    signal?.removeEventListener("abort", cancel);
-  }
+  await store.writeBlob(body.pipe(verify), blob.digest);
   send({ status: "Verifying Checksum", progressDetail: {}, id });
   send({ status: "Download complete", progressDetail: {}, id });
 }
