@@ -18,6 +18,10 @@ function boolValue(value: string): boolean {
   throw new InvalidArgumentError("use true or false");
 }
 
+/** The command the last run of main ran ("up", "image ls"), for bin/berth.js's code cache; "" before one ran. */
+let ran = "";
+export const ranCommand = (): string => ran;
+
 function program(): Command {
   const cli = new Command("berth")
     .description("Compose-style multi-container orchestrator with its own container runtime")
@@ -31,7 +35,12 @@ function program(): Command {
     .addOption(new Option("--progress <mode>", "how to show progress (auto: a task list on a terminal, else plain lines)").choices(PROGRESS_MODES).default("auto"))
     .enablePositionalOptions()
     .showHelpAfterError("(run berth --help for usage)")
-    .exitOverride();
+    .exitOverride()
+    .hook("preAction", (_, action) => {
+      const names: string[] = [];
+      for (let c: Command | null = action; c?.parent; c = c.parent) names.unshift(c.name());
+      ran = names.join(" ");
+    });
 
   cli
     .command("config")

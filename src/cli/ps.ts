@@ -2,8 +2,7 @@
 import { UserError } from "../compose/errors.js";
 import { engine } from "../engine/client.js";
 import { projectContainers } from "../orchestrate/observe.js";
-import type { ObservedContainer } from "../plan/observe.js";
-import { byServiceAndNumber } from "../plan/observe.js";
+import { byServiceAndNumber, listedHealth, type ObservedContainer } from "../plan/observe.js";
 import type { GlobalOptions } from "./options.js";
 import { lines } from "./output.js";
 import { projectScope } from "./project-scope.js";
@@ -51,7 +50,7 @@ function psJson(c: ObservedContainer, project: string) {
     Created: c.created,
     State: c.state,
     Status: c.status,
-    Health: /\((healthy|unhealthy|health: starting)\)/.exec(c.status)?.[1]?.replace("health: ", "") ?? "",
+    Health: listedHealth(c.status) ?? "",
     ExitCode: Number(/^Exited \((\d+)\)/.exec(c.status)?.[1] ?? 0),
     Publishers: c.ports.map((p) => ({ URL: p.IP ?? "", TargetPort: p.PrivatePort, PublishedPort: p.PublicPort ?? 0, Protocol: p.Type })),
   };

@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { UserError } from "../compose/errors.js";
 import type { LoadedProject } from "../compose/load.js";
 import { desiredState, serviceImage, type DesiredState } from "../plan/desired.js";
+import { listedHealth, type ObservedContainer } from "../plan/observe.js";
 import { orphanWarning, type Plan } from "../plan/plan.js";
 import { planUp, type UpOptions } from "../plan/reconcile.js";
 import { runDag } from "./executor.js";
@@ -35,7 +36,7 @@ export async function up(request: UpRequest): Promise<Plan> {
   const { docker, loaded } = request;
   const project = withEnvironmentContent(loaded.project, loaded.lookup);
   const images = [...new Set(Object.entries(project.services).map(([name, s]) => serviceImage(project.name, name, s)))];
-  const desiredNow = async () =>
+  const desiredNow = async (ids?: Promise<Record<string, string>>) =>
     desiredState({
       project,
       graph: loaded.graph,
@@ -44,10 +45,14 @@ export async function up(request: UpRequest): Promise<Plan> {
       services: request.services,
       noDeps: request.noDeps,
       scale: request.scale,
-      imageIds: await imageIds(docker, images),
+      imageIds: await (ids ?? imageIds(docker, images)),
     });
-  let desired = await desiredNow();
-  const observed = await observeForUp(docker, desired.project, desired.networks.map((n) => n.name), desired.volumes.map((v) => v.name));
+  // One round trip to the engine: the images and what exists (every network and volume the project declares).
+  const ids = imageIds(docker, images);
+  const observing = observeForUp(docker, project.name, Object.values(project.networks).map((n) => n.name), Object.values(project.volumes).map((v) => v.name));
+  observing.catch(() => {}); // awaited below, unless desiredNow fails first
+  let desired = await desiredNow(ids);
+  const observed = await observing;
   let plan = planUp(observed, desired, { ...request, imagePulledAt: await imagePulledAt(docker, desired.services) });
   if (plan.orphans.length > 0) request.warn(orphanWarning(plan.orphans));
   if (request.dryRun) return plan;
@@ -67,6 +72,15 @@ export async function up(request: UpRequest): Promise<Plan> {
   return plan;
 }
 
+/**
+ * What the list already tells: running, and healthy or without a healthcheck (the engine's status then names no
+ * health, as Docker's "Up 2 seconds (healthy)" does), needs no inspect.
+ */
+function listedReady(c: ObservedContainer): boolean {
+  const health = listedHealth(c.status);
+  return c.state === "running" && (health === undefined || health === "healthy");
+}
+
 /** Every container of the selected services running (healthy if it has a healthcheck), or exited 0 when something waits for that. */
 async function waitForServices(docker: Docker, desired: DesiredState, request: UpRequest): Promise<void> {
   const completes = new Set(desired.services.flatMap((s) => s.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
@@ -78,7 +92,7 @@ async function waitForServices(docker: Docker, desired: DesiredState, request: U
       containers.map(async (c) => {
         const resource = `Container ${c.name}`;
         request.progress({ resource, text: "Waiting", status: "working" });
-        await waitFor(docker, c.id, completes.has(c.service) ? completedSuccessfully : runningOrHealthy, timeout);
+        if (completes.has(c.service) || !listedReady(c)) await waitFor(docker, c.id, completes.has(c.service) ? completedSuccessfully : runningOrHealthy, timeout);
         request.progress({ resource, text: completes.has(c.service) ? "Exited" : "Healthy", status: "done" });
       }),
     );

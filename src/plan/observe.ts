@@ -62,6 +62,11 @@ export function observeContainer(info: ContainerInfo): ObservedContainer {
   };
 }
 
+/** The health an engine's status text names ("Up 2 seconds (health: starting)", as Docker's); none without a healthcheck. */
+export function listedHealth(status: string): "healthy" | "unhealthy" | "starting" | undefined {
+  return /\((healthy|unhealthy|health: starting)\)/.exec(status)?.[1]?.replace("health: ", "") as "healthy" | "unhealthy" | "starting" | undefined;
+}
+
 /** By service, then replica number: the order ps prints and the planner walks. */
 export function byServiceAndNumber(a: ObservedContainer, b: ObservedContainer): number {
   return a.service < b.service ? -1 : a.service > b.service ? 1 : a.number - b.number;

@@ -1,16 +1,18 @@
 // bin/berth.js: the CLI bundle through a V8 code cache. Run on a stand-in bundle in a copy of bin/ and dist/cli/,
-// so that the real build is never touched: the cache is written once, reused, and never applied to a rebuilt bundle.
+// so that the real build is never touched: the cache is written once per command, reused, and never applied to a
+// rebuilt bundle.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const LAUNCHER = resolve(import.meta.dirname, "../../bin/berth.js");
 
-/** A bundle whose main prints `word` and the arguments, and exits 3. */
+/** A bundle whose main prints `word` and the arguments, and exits 3; its command is the first argument. */
 const bundleSaying = (word: string) =>
-  `"use strict";\nmodule.exports.main = async (args) => { process.stdout.write(${JSON.stringify(word)} + " " + args.join(",") + "\\n"); return 3; };\n`;
+  `"use strict";\nlet ran = "";\nmodule.exports.ranCommand = () => ran;\n` +
+  `module.exports.main = async (args) => { ran = args[0] ?? ""; process.stdout.write(${JSON.stringify(word)} + " " + args.join(",") + "\\n"); return 3; };\n`;
 
 describe("bin/berth.js (the launcher)", function () {
   this.timeout(30_000);
@@ -29,6 +31,7 @@ describe("bin/berth.js (the launcher)", function () {
     mkdirSync(join(dir, "bin"));
     mkdirSync(join(dir, "dist/cli"), { recursive: true });
     copyFileSync(LAUNCHER, join(dir, "bin/berth.js"));
+    copyFileSync(join(dirname(LAUNCHER), "package.json"), join(dir, "bin/package.json"));
     writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
     rebuild(bundleSaying("one"));
   });
@@ -39,15 +42,29 @@ describe("bin/berth.js (the launcher)", function () {
     assert.deepEqual([first.status, first.stdout, first.stderr], [3, "one ps,-a\n", ""]);
   });
 
-  it("writes a code cache on the first run and reuses it untouched afterwards", () => {
-    run();
+  it("writes a code cache on the first run and reuses it untouched by later runs of that command", () => {
+    run("ps");
     const [cache] = caches();
     assert.ok(cache, "a cache was written");
     const written = statSync(join(cli(), cache)).mtimeMs;
-    const again = run("x");
-    assert.equal(again.stdout, "one x\n");
+    const again = run("ps", "x");
+    assert.equal(again.stdout, "one ps,x\n");
     assert.deepEqual(caches(), [cache]);
     assert.equal(statSync(join(cli(), cache)).mtimeMs, written, "not rewritten");
+  });
+
+  it("writes the cache again after the first run of another command, and then no more", () => {
+    run("ps");
+    const [cache] = caches();
+    const path = join(cli(), cache!);
+    const mtimes = [statSync(path).mtimeMs];
+    for (const command of ["up", "up", "ps", "down", "up"]) {
+      assert.equal(run(command).stdout, `one ${command}\n`);
+      mtimes.push(statSync(path).mtimeMs);
+    }
+    const rewrites = mtimes.slice(1).map((mtime, i) => mtime !== mtimes[i]);
+    assert.deepEqual(rewrites, [true, false, false, true, false]);
+    assert.deepEqual(caches(), [cache]);
   });
 
   it("never applies an old cache to a rebuilt bundle, even one of the same length", () => {

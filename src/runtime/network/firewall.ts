@@ -9,12 +9,25 @@
 //
 // An accept in our table does not outrank a drop in another table: when iptables (say, left by dockerd) has
 // `ip filter FORWARD` with policy drop, berth also inserts accept rules for its bridges there, tagged with a comment.
+//
+// Each change is one `nft -f` run (a process: berthd cannot build nft's bytecode itself); what the ruleset holds
+// already is read over nfnetlink in-process (nft-state.ts), fresh every time, so a FORWARD policy that dockerd
+// turned to drop after berthd started, or a table someone deleted, is seen by the next change.
 import { spawn } from "node:child_process";
+import { NftShell } from "./nft-shell.js";
+import { NftState } from "./nft-state.js";
 
 /** Runs `nft` with `args`, feeding `script` on stdin; resolves with stdout, rejects with nft's message. */
 export type Nft = (args: string[], script?: string) => Promise<string>;
 
-export const runNft: Nft = (args, script) => nftProcess("nft", args, script);
+/**
+ * berthd's transactions (`nft -f -`) go through its one nft shell; anything else is a process of its own, and so
+ * are big scripts (a restore's): the shell reads its input a byte at a time.
+ */
+const shell = new NftShell();
+const SHELL_SCRIPT_MAX = 16 * 1024;
+export const runNft: Nft = (args, script) =>
+  script !== undefined && script.length <= SHELL_SCRIPT_MAX && args.join(" ") === "-f -" ? shell.run(script) : nftProcess("nft", args, script);
 
 /** Spawns an nft command line (`command` may be a wrapper such as nsenter); shared with tests. */
 export function nftProcess(command: string, args: string[], script?: string): Promise<string> {
@@ -43,7 +56,11 @@ export interface FirewalledNetwork {
 
 const TABLE = "ip berth";
 
-const BASE = `table ${TABLE} {
+/**
+ * The table, with the first network's `chains` declared in it: nft 1.0.6 fails to add an element of an interval
+ * map made in the same transaction when its jump target comes from an `add chain` command rather than the block.
+ */
+const base = (chains: string[]) => `table ${TABLE} {
   set bridges { type ifname; }
   map from_bridge { type ifname : verdict; }
   map to_bridge { type ifname : verdict; }
@@ -57,20 +74,14 @@ const BASE = `table ${TABLE} {
     type nat hook postrouting priority srcnat; policy accept;
     ip saddr vmap @outbound
   }
-}
+${chains.map((name) => `  chain ${name} {}\n`).join("")}}
 `;
 
 /** Chains named after the network: 12 hex digits keep them unique and short. */
 const chains = (id: string) => ({ from: `from-${id.slice(0, 12)}`, to: `to-${id.slice(0, 12)}`, nat: `nat-${id.slice(0, 12)}` });
 const tag = (id: string) => `berth:${id.slice(0, 12)}`;
 
-/** The parts of `nft -j list ruleset` berth looks at. */
-interface RulesetItem {
-  chain?: { family: string; table: string; name: string; policy?: string };
-  rule?: { family: string; table: string; chain: string; handle: number; comment?: string };
-}
-
-/** What the ruleset holds for berth, read in one listing. */
+/** What the ruleset holds for berth. */
 interface Snapshot {
   /** The chains of berth's table; undefined when there is no table. */
   berthChains?: string[];
@@ -81,102 +92,100 @@ interface Snapshot {
 }
 
 export class Firewall {
-  private base?: Promise<void>;
+  /** Changes run one at a time: each reads the ruleset, then writes what it found missing. */
+  private serial: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly nft: Nft = runNft) {}
+  /** `state` reads the namespace `nft` writes to (tests: a throwaway one). */
+  constructor(
+    private readonly nft: Nft = runNft,
+    private readonly state = new NftState(),
+  ) {}
 
-  /** Adds (or re-adds, after a crash) the network's rules; idempotent. */
-  async addNetwork(n: FirewalledNetwork): Promise<void> {
-    await this.ensureBase();
-    const { from, to, nat } = chains(n.id);
-    const bridge = JSON.stringify(n.bridge);
-    // One transaction: all of a network's rules exist, or none. `add` + `flush` makes a re-add replace, not duplicate.
-    const script = [
-      `add element ${TABLE} bridges { ${bridge} }`,
-      `add chain ${TABLE} ${from}`,
-      `flush chain ${TABLE} ${from}`,
-      `add rule ${TABLE} ${from} oifname ${bridge} accept`,
-      // A published port reached through the host's address is another network's container: let it through,
-      // and its replies (conntrack marks both directions DNATed), as Docker does.
-      ...(n.internal ? [] : [`add rule ${TABLE} ${from} ct status dnat accept`]),
-      `add rule ${TABLE} ${from} oifname @bridges drop`,
-      n.internal ? `add rule ${TABLE} ${from} drop` : `add rule ${TABLE} ${from} accept`,
-      `add chain ${TABLE} ${to}`,
-      `flush chain ${TABLE} ${to}`,
-      ...(n.internal
-        ? [`add rule ${TABLE} ${to} drop`]
-        : [`add rule ${TABLE} ${to} ct state established,related accept`, `add rule ${TABLE} ${to} ct status dnat accept`]),
-      `add rule ${TABLE} ${to} drop`,
-      `add element ${TABLE} from_bridge { ${bridge} : jump ${from} }`,
-      `add element ${TABLE} to_bridge { ${bridge} : jump ${to} }`,
-    ];
-    if (!n.internal) {
+  /** Adds (or re-adds, after a crash) the network's rules, and berth's table if it is missing; idempotent. */
+  addNetwork(n: FirewalledNetwork): Promise<void> {
+    return this.exclusive(async () => {
+      const snapshot = await this.snapshot();
+      const { from, to, nat } = chains(n.id);
+      const bridge = JSON.stringify(n.bridge);
+      // One transaction: all of a network's rules exist, or none. `add` + `flush` makes a re-add replace, not duplicate.
+      const script = snapshot.berthChains === undefined ? [base(n.internal ? [from, to] : [from, to, nat])] : [];
       script.push(
-        `add chain ${TABLE} ${nat}`,
-        `flush chain ${TABLE} ${nat}`,
-        `add rule ${TABLE} ${nat} oifname != ${bridge} masquerade`,
-        `add element ${TABLE} outbound { ${n.subnet} : jump ${nat} }`,
+        `add element ${TABLE} bridges { ${bridge} }`,
+        `add chain ${TABLE} ${from}`,
+        `flush chain ${TABLE} ${from}`,
+        `add rule ${TABLE} ${from} oifname ${bridge} accept`,
+        // A published port reached through the host's address is another network's container: let it through,
+        // and its replies (conntrack marks both directions DNATed), as Docker does.
+        ...(n.internal ? [] : [`add rule ${TABLE} ${from} ct status dnat accept`]),
+        `add rule ${TABLE} ${from} oifname @bridges drop`,
+        n.internal ? `add rule ${TABLE} ${from} drop` : `add rule ${TABLE} ${from} accept`,
+        `add chain ${TABLE} ${to}`,
+        `flush chain ${TABLE} ${to}`,
+        ...(n.internal
+          ? [`add rule ${TABLE} ${to} drop`]
+          : [`add rule ${TABLE} ${to} ct state established,related accept`, `add rule ${TABLE} ${to} ct status dnat accept`]),
+        `add rule ${TABLE} ${to} drop`,
+        `add element ${TABLE} from_bridge { ${bridge} : jump ${from} }`,
+        `add element ${TABLE} to_bridge { ${bridge} : jump ${to} }`,
       );
-    }
-    const snapshot = await this.snapshot();
-    if (snapshot.forwardDrops && !snapshot.forwardRules.has(tag(n.id))) {
-      const comment = JSON.stringify(tag(n.id));
-      script.push(
-        `insert rule ip filter FORWARD iifname ${bridge} accept comment ${comment}`,
-        `insert rule ip filter FORWARD oifname ${bridge} accept comment ${comment}`,
-      );
-    }
-    await this.nft(["-f", "-"], script.join("\n") + "\n");
+      if (!n.internal) {
+        script.push(
+          `add chain ${TABLE} ${nat}`,
+          `flush chain ${TABLE} ${nat}`,
+          `add rule ${TABLE} ${nat} oifname != ${bridge} masquerade`,
+          `add element ${TABLE} outbound { ${n.subnet} : jump ${nat} }`,
+        );
+      }
+      if (snapshot.forwardDrops && !snapshot.forwardRules.has(tag(n.id))) {
+        const comment = JSON.stringify(tag(n.id));
+        script.push(
+          `insert rule ip filter FORWARD iifname ${bridge} accept comment ${comment}`,
+          `insert rule ip filter FORWARD oifname ${bridge} accept comment ${comment}`,
+        );
+      }
+      await this.nft(["-f", "-"], script.join("\n") + "\n");
+    });
   }
 
   /** Removes the network's rules; whatever is already gone is skipped. The table goes with the last network. */
-  async removeNetwork(n: FirewalledNetwork): Promise<void> {
-    const snapshot = await this.snapshot();
-    const { from, to, nat } = chains(n.id);
-    const bridge = JSON.stringify(n.bridge);
-    const existing = snapshot.berthChains ?? [];
-    // Since addNetwork is one transaction, a network's chains exist exactly when its map elements do.
-    // Elements go first: a chain cannot be deleted while an element still jumps to it.
-    const script: string[] = [];
-    if (existing.includes(from)) {
-      script.push(`delete element ${TABLE} from_bridge { ${bridge} }`, `delete element ${TABLE} to_bridge { ${bridge} }`);
-      script.push(`delete element ${TABLE} bridges { ${bridge} }`, `delete chain ${TABLE} ${from}`, `delete chain ${TABLE} ${to}`);
-    }
-    if (existing.includes(nat)) script.push(`delete element ${TABLE} outbound { ${n.subnet} }`, `delete chain ${TABLE} ${nat}`);
-    for (const handle of snapshot.forwardRules.get(tag(n.id)) ?? []) script.push(`delete rule ip filter FORWARD handle ${handle}`);
-    const othersLeft = existing.some((c) => ![from, to, nat, "forward", "postrouting"].includes(c));
-    if (snapshot.berthChains && !othersLeft) script.push(`delete table ${TABLE}`);
-    if (script.length === 0) return;
-    await this.nft(["-f", "-"], script.join("\n") + "\n");
-    if (!othersLeft) this.base = undefined;
-  }
-
-  private ensureBase(): Promise<void> {
-    this.base ??= (async () => {
-      if ((await this.snapshot()).berthChains === undefined) await this.nft(["-f", "-"], BASE);
-    })();
-    // A failure is reported to this caller and retried by the next.
-    this.base.catch(() => (this.base = undefined));
-    return this.base;
+  removeNetwork(n: FirewalledNetwork): Promise<void> {
+    return this.exclusive(async () => {
+      const snapshot = await this.snapshot();
+      const { from, to, nat } = chains(n.id);
+      const bridge = JSON.stringify(n.bridge);
+      const existing = snapshot.berthChains ?? [];
+      // Since addNetwork is one transaction, a network's chains exist exactly when its map elements do.
+      // Elements go first: a chain cannot be deleted while an element still jumps to it.
+      const script: string[] = [];
+      if (existing.includes(from)) {
+        script.push(`delete element ${TABLE} from_bridge { ${bridge} }`, `delete element ${TABLE} to_bridge { ${bridge} }`);
+        script.push(`delete element ${TABLE} bridges { ${bridge} }`, `delete chain ${TABLE} ${from}`, `delete chain ${TABLE} ${to}`);
+      }
+      if (existing.includes(nat)) script.push(`delete element ${TABLE} outbound { ${n.subnet} }`, `delete chain ${TABLE} ${nat}`);
+      for (const handle of snapshot.forwardRules.get(tag(n.id)) ?? []) script.push(`delete rule ip filter FORWARD handle ${handle}`);
+      const othersLeft = existing.some((c) => ![from, to, nat, "forward", "postrouting"].includes(c));
+      if (snapshot.berthChains && !othersLeft) script.push(`delete table ${TABLE}`);
+      if (script.length > 0) await this.nft(["-f", "-"], script.join("\n") + "\n");
+    });
   }
 
   private async snapshot(): Promise<Snapshot> {
-    const items = (JSON.parse(await this.nft(["-j", "list", "ruleset"])) as { nftables: RulesetItem[] }).nftables;
-    const [family, table] = TABLE.split(" ");
-    const ours = items.some((i) => i.chain?.family === family && i.chain.table === table);
-    const snapshot: Snapshot = {
-      berthChains: ours ? items.flatMap((i) => (i.chain?.family === family && i.chain.table === table ? [i.chain.name] : [])) : undefined,
-      forwardDrops: items.some((i) => isIptablesForward(i.chain) && i.chain!.policy === "drop"),
-      forwardRules: new Map(),
-    };
-    for (const { rule } of items) {
-      if (!rule || !isIptablesForward({ ...rule, name: rule.chain }) || !rule.comment?.startsWith("berth:")) continue;
+    const all = await this.state.chains();
+    const table = TABLE.split(" ")[1];
+    const ours = all.filter((c) => c.table === table).map((c) => c.name);
+    const forward = all.find((c) => c.table === "filter" && c.name === "FORWARD");
+    const snapshot: Snapshot = { berthChains: ours.length > 0 ? ours : undefined, forwardDrops: forward?.policy === "drop", forwardRules: new Map() };
+    // Only a FORWARD chain can hold our accepts (dockerd's policy may have gone back to accept since they were added).
+    for (const rule of forward ? await this.state.rules("filter", "FORWARD") : []) {
+      if (!rule.comment?.startsWith("berth:")) continue;
       snapshot.forwardRules.set(rule.comment, [...(snapshot.forwardRules.get(rule.comment) ?? []), rule.handle]);
     }
     return snapshot;
   }
-}
 
-function isIptablesForward(chain: { family: string; table: string; name: string } | undefined): boolean {
-  return chain?.family === "ip" && chain.table === "filter" && chain.name === "FORWARD";
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.serial.then(operation);
+    this.serial = result.catch(() => {});
+    return result;
+  }
 }

@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { ensureBridge } from "../../../src/runtime/network/bridge.js";
 import { connectEndpoint } from "../../../src/runtime/network/endpoint.js";
 import { Firewall, nftProcess, type FirewalledNetwork } from "../../../src/runtime/network/firewall.js";
+import { NftState } from "../../../src/runtime/network/nft-state.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
 
 const A: FirewalledNetwork = { id: "a".repeat(64), bridge: "br-fwa", subnet: "10.81.0.0/24", internal: false };
@@ -14,6 +15,8 @@ describe("network firewall (integration, nftables in a throwaway netns)", functi
   this.timeout(30_000);
   let box: Sandbox;
   let firewall: Firewall;
+  /** The nft command lines the firewall ran, in order. */
+  let nftRuns: string[][];
   /** Namespace files: two containers on A, one on B, one on internal C, and "world" beyond an uplink. */
   let ns: Record<"a1" | "a2" | "b1" | "c1" | "world", string>;
   const nftHere = (...args: string[]) => execFileSync("nsenter", [`--net=/run/netns/${box.name}`, "nft", ...args], { encoding: "utf8" });
@@ -28,7 +31,12 @@ describe("network firewall (integration, nftables in a throwaway netns)", functi
 
   beforeEach(async function () {
     box = openSandbox();
-    firewall = new Firewall((args, script) => nftProcess("nsenter", [`--net=/run/netns/${box.name}`, "nft", ...args], script));
+    nftRuns = [];
+    const nft = (args: string[], script?: string) => {
+      nftRuns.push(args);
+      return nftProcess("nsenter", [`--net=/run/netns/${box.name}`, "nft", ...args], script);
+    };
+    firewall = new Firewall(nft, new NftState(`/run/netns/${box.name}`));
     execFileSync("nsenter", [`--net=/run/netns/${box.name}`, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
     ns = { a1: "", a2: "", b1: "", c1: "", world: "" };
     for (const key of Object.keys(ns) as (keyof typeof ns)[]) {
@@ -84,5 +92,42 @@ describe("network firewall (integration, nftables in a throwaway netns)", functi
     for (const n of [A, B, C]) await firewall.removeNetwork(n);
     assert.doesNotMatch(nftHere("list", "chain", "ip", "filter", "FORWARD"), /berth:/);
     nftHere("delete", "table", "ip", "filter");
+  });
+
+  it("runs nft once per change: the table comes in the first network's transaction and goes in the last one's", async function () {
+    await firewall.addNetwork(A);
+    await firewall.addNetwork(B);
+    await firewall.removeNetwork(A);
+    await firewall.removeNetwork(B);
+    assert.deepEqual(nftRuns, [["-f", "-"], ["-f", "-"], ["-f", "-"], ["-f", "-"]]);
+    assert.equal(nftHere("list", "ruleset").includes("table ip berth"), false);
+    await firewall.removeNetwork(A);
+    assert.equal(nftRuns.length, 4, "removing what is gone runs nothing");
+  });
+
+  it("sees a FORWARD drop policy set after it started (as dockerd's) when the next network is added", async function () {
+    await firewall.addNetwork(A);
+    nftHere("add", "table", "ip", "filter");
+    nftHere("add", "chain", "ip", "filter", "FORWARD", "{ type filter hook forward priority 0; policy drop; }");
+    assert.equal(reaches(ns.b1, "10.90.0.2"), false, "the drop policy cuts B off");
+    await firewall.addNetwork(B);
+    assert.equal(reaches(ns.b1, "10.90.0.2"), true, "B got its accepts");
+    assert.equal(reaches(ns.b1, "10.81.0.2"), false, "and stays apart from A");
+    assert.equal((nftHere("list", "chain", "ip", "filter", "FORWARD").match(/berth:bbbbbbbbbbbb/g) ?? []).length, 2);
+    // Someone (dockerd stopping) sets the policy back: the accepts are still found and removed.
+    nftHere("add", "chain", "ip", "filter", "FORWARD", "{ type filter hook forward priority 0; policy accept; }");
+    await firewall.removeNetwork(B);
+    assert.doesNotMatch(nftHere("list", "chain", "ip", "filter", "FORWARD"), /berth:/);
+    nftHere("delete", "table", "ip", "filter");
+  });
+
+  it("puts its table back when someone deleted it", async function () {
+    await firewall.addNetwork(A);
+    nftHere("delete", "table", "ip", "berth");
+    await firewall.addNetwork(B);
+    assert.equal(reaches(ns.b1, "10.90.0.2"), true, "out, masqueraded");
+    assert.equal(reaches(ns.b1, "10.81.0.2"), true, "A lost its rules with the table: only a re-add brings them back");
+    await firewall.addNetwork(A);
+    assert.equal(reaches(ns.b1, "10.81.0.2"), false);
   });
 });

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { ensureBridge } from "../../../src/runtime/network/bridge.js";
 import { connectEndpoint } from "../../../src/runtime/network/endpoint.js";
 import { Firewall, nftProcess, type FirewalledNetwork } from "../../../src/runtime/network/firewall.js";
+import { NftState } from "../../../src/runtime/network/nft-state.js";
 import type { PortMap, PublishTarget } from "../../../src/runtime/network/ports.js";
 import type { PortsHostRequest } from "./ports-host.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
@@ -121,7 +122,7 @@ describe("published ports (integration, throwaway netns)", function () {
   beforeEach(async function () {
     box = openSandbox();
     root = join(box.dir, "root");
-    firewall = new Firewall((args, script) => nftProcess("nsenter", [`--net=${hostNetns()}`, "nft", ...args], script));
+    firewall = new Firewall((args, script) => nftProcess("nsenter", [`--net=${hostNetns()}`, "nft", ...args], script), new NftState(hostNetns()));
     box.inNetns(hostNetns(), "sysctl", "-qw", "net.ipv4.ip_forward=1");
     box.inNetns(hostNetns(), "ip", "link", "set", "lo", "up");
     ns = { web: await box.netns("web"), peer: await box.netns("peer"), remote: await box.netns("remote") };
