@@ -62,7 +62,10 @@ const MAIN_TABLE = 254;
 const MAX_IN_FLIGHT = 4;
 const CREATE = { flags: FlagsNew.CREATE | FlagsNew.EXCL };
 const RTM_DELLINK = 17;
+const RTM_SETLINK = 19;
 const NLM_F_REQUEST_ACK = 0x1 | 0x4;
+/** The link group (IFLA_GROUP) of links marked for deletion: one RTM_DELLINK of the group deletes them all. */
+const DELETE_GROUP = 0x62657274; // "bert"
 
 /** At most `size` calls of `run` at once; the others wait their turn, in order. */
 class Slots {
@@ -84,8 +87,17 @@ class Slots {
   }
 }
 
-/** Link deletes on threadpool threads at once: the kernel overlaps their waits, and the pool's other two threads stay free for berthd's file system calls. */
+/** Link deletes on threadpool threads at once: the pool's other two threads stay free for berthd's file system calls. */
 const deleteSlots = new Slots(2);
+
+/** A netlink request message: header, then `body`. */
+function message(type: number, body: Buffer): Buffer {
+  const header = Buffer.alloc(16);
+  header.writeUInt32LE(16 + body.length, 0);
+  header.writeUInt16LE(type, 4);
+  header.writeUInt16LE(NLM_F_REQUEST_ACK, 6);
+  return Buffer.concat([header, body]);
+}
 
 function attrs(data: StreamData): Buffer {
   const stream = new AttrStream();
@@ -194,24 +206,52 @@ export class Rtnl {
     await this.request(`set link ${index} mtu ${mtu}`, () => this.socket.setLink({ index }, { mtu }));
   }
 
+  /** The group delete not yet sent, which every link marked from now on rides, and the one under way. */
+  private nextDelete?: Promise<void>;
+  private runningDelete?: Promise<void>;
+
   /**
-   * Deletes a link, by index or by name. The kernel answers a delete only after RCU grace periods (~20 ms, more
-   * under load), inside sendmsg: on this socket, from the event loop, every other request to berthd would wait
-   * that long. So it goes on a socket of its own, from a threadpool thread; by name, it needs no lookup first.
+   * Deletes a link, by index or by name; resolves once it is gone. The kernel answers a delete only after RCU
+   * grace periods (~20 ms, more under load), holding the lock every link change takes, and inside sendmsg. So a
+   * delete marks the link (its group, at once) and then rides the next delete of the whole group: links removed
+   * close together (a project's containers at `down`) go in one kernel pass, ten veths ~30 ms instead of ~200.
+   * Both requests go on sockets of their own, from threadpool threads: on the event loop, every other request to
+   * berthd would wait for the lock. By name, a link needs no lookup first.
    */
   async deleteLink(link: number | string): Promise<void> {
-    const body = typeof link === "number" ? rt.formatLink({ index: link }) : Buffer.concat([rt.formatLink({}), attrs(ifla.formatLinkAttrs({ ifname: link }))]);
-    const header = Buffer.alloc(16);
-    header.writeUInt32LE(16 + body.length, 0);
-    header.writeUInt16LE(RTM_DELLINK, 4);
-    header.writeUInt16LE(NLM_F_REQUEST_ACK, 6);
+    const named = typeof link === "string" ? { ifname: link } : {};
+    const mark = Buffer.concat([rt.formatLink(typeof link === "number" ? { index: link } : {}), attrs(ifla.formatLinkAttrs({ ...named, group: DELETE_GROUP }))]);
+    await this.threadRequest(`delete link ${link}`, message(RTM_SETLINK, mark));
+    await this.deleteMarked();
+  }
+
+  /** A delete of the group that starts after this call, so that it takes every link marked before. */
+  private deleteMarked(): Promise<void> {
+    if (this.nextDelete) return this.nextDelete;
+    const batch: Promise<void> = (this.runningDelete ?? Promise.resolve()).then(async () => {
+      this.nextDelete = undefined;
+      this.runningDelete = batch;
+      try {
+        const group = Buffer.concat([rt.formatLink({}), attrs(ifla.formatLinkAttrs({ group: DELETE_GROUP }))]);
+        // ENODEV: no link is in the group any more (a namespace's end took them, or another delete did).
+        await this.threadRequest("delete marked links", message(RTM_DELLINK, group)).catch(unless("ENODEV"));
+      } finally {
+        if (this.runningDelete === batch) this.runningDelete = undefined;
+      }
+    });
+    this.nextDelete = batch;
+    return batch;
+  }
+
+  /** `request` on a socket of its own, from a threadpool thread. */
+  private async threadRequest(what: string, request: Buffer): Promise<void> {
     await deleteSlots.run(async () => {
       try {
         const fd = this.netnsPath === null ? rtnlSocket() : inNetns(this.netnsPath, rtnlSocket);
-        await rtnlRequest(fd, Buffer.concat([header, body]));
+        await rtnlRequest(fd, request);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw code ? new NetlinkError(code, `delete link ${link}: ${code}`) : err;
+        throw code ? new NetlinkError(code, `${what}: ${code}`) : err;
       }
     });
   }

@@ -1,6 +1,6 @@
 // berthd as a TestEngine: an isolated daemon in its own test host namespace, with the busybox test image loaded.
-import { loadBusybox, startEngine, stopEngine } from "../../integration/containers/helpers.js";
-import { vethsOnceSettled, type TestEngine } from "./engine.js";
+import { loadBusybox, settledVeths, startEngine, stopEngine } from "../../integration/containers/helpers.js";
+import type { TestEngine } from "./engine.js";
 
 export async function startBerthdEngine(): Promise<TestEngine> {
   const engine = await startEngine();
@@ -8,7 +8,7 @@ export async function startBerthdEngine(): Promise<TestEngine> {
   return {
     host: `unix://${engine.daemon.socket}`,
     docker: engine.docker,
-    settledVeths: () => vethsOnceSettled(engine.root),
+    settledVeths: () => settledVeths(engine.root),
     stop: () => stopEngine(engine),
   };
 }

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import Docker from "dockerode";
 import { removeTestHostNetns, testHostNetns } from "../../integration/engine/berthd.js";
-import { loadBusybox } from "../../integration/containers/helpers.js";
-import { vethsOnceSettled, type TestEngine } from "./engine.js";
+import { loadBusybox, settledVeths } from "../../integration/containers/helpers.js";
+import type { TestEngine } from "./engine.js";
 
 const DOCKERD_SH = resolve(import.meta.dirname, "dockerd.sh");
 
@@ -82,5 +82,5 @@ export async function startDockerd(): Promise<TestEngine> {
     assert.equal(existsSync(testHostNetns(root)), false, "dockerd's network namespace is gone");
     assert.equal(hostNetworkState(), hostBefore, "the host's firewall, ip_forward and links are as they were");
   };
-  return { host: `unix://${join(root, "docker.sock")}`, docker, settledVeths: () => vethsOnceSettled(root), stop };
+  return { host: `unix://${join(root, "docker.sock")}`, docker, settledVeths: () => settledVeths(root), stop };
 }

@@ -1,7 +1,6 @@
 // What the shared e2e suites need of an engine under test (berthd or a real dockerd): where its API is, a client,
 // a look into its host network namespace, and a stop that asserts the engine left nothing behind.
 import type Docker from "dockerode";
-import { inTestHost } from "../../integration/engine/berthd.js";
 
 export interface TestEngine {
   /** The API address for berth's -H/--host. */
@@ -16,11 +15,3 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
-/** The veths in the test host namespace of `root` (see in-test-host.sh), polled until none; gives up after ~2 s. */
-export async function vethsOnceSettled(root: string): Promise<string[]> {
-  for (let attempt = 0; ; attempt++) {
-    const veths = inTestHost(root, "ip", "-o", "link", "show", "type", "veth").split("\n").filter(Boolean);
-    if (veths.length === 0 || attempt === 100) return veths;
-    await new Promise((wake) => setTimeout(wake, 20));
-  }
-}

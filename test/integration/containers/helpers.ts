@@ -9,7 +9,7 @@ import { Readable, Writable } from "node:stream";
 import Docker from "dockerode";
 import { cgroupGroup } from "../../../src/engine/daemon.js";
 import { monitorPath } from "../../../src/runtime/native.js";
-import { inTestHost, removeRoot, startBerthd, tempRoot, testHostNetns, type Berthd } from "../engine/berthd.js";
+import { linksOnceSettled, removeRoot, startBerthd, tempRoot, testHostNetns, type Berthd } from "../engine/berthd.js";
 import { dockerSaveArchive, makeImage, makeTar, type TarItem } from "../image/tars.js";
 
 export const BUSYBOX = "busybox:latest";
@@ -98,12 +98,8 @@ export function useEngine(ready: (engine: Engine) => void): void {
  * The veths in the daemon's test host namespace, once the deletes under way are done: a container's removal returns
  * before the kernel has deleted its endpoints' veths (~20 ms each). Gives up waiting after about two seconds.
  */
-export async function settledVeths(root: string): Promise<string[]> {
-  for (let attempt = 0; ; attempt++) {
-    const veths = inTestHost(root, "ip", "-o", "link", "show", "type", "veth").split("\n").filter(Boolean);
-    if (veths.length === 0 || attempt === 100) return veths;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function settledVeths(root: string): Promise<string[]> {
+  return linksOnceSettled(root, "veth", (names) => names.length === 0);
 }
 
 /** Stops berthd, removes every container it still has, and asserts that nothing of the engine is left. */

@@ -33,6 +33,18 @@ export function inTestHost(root: string, ...command: string[]): string {
   return execFileSync("nsenter", [`--net=${testHostNetns(root)}`, "--", ...command], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/**
+ * The names of the test host's links of `type`, polled until `settled` holds for them (berthd answers before the
+ * kernel's deletes are done); as they are after ~2 s otherwise.
+ */
+export async function linksOnceSettled(root: string, type: "veth" | "bridge", settled: (names: string[]) => boolean): Promise<string[]> {
+  for (let attempt = 0; ; attempt++) {
+    const names = inTestHost(root, "ip", "-o", "link", "show", "type", type).split("\n").filter(Boolean).map((line) => line.split(": ")[1]!);
+    if (settled(names) || attempt === 100) return names;
+    await new Promise((wake) => setTimeout(wake, 20));
+  }
+}
+
 export function tempRoot(): string {
   return mkdtempSync(join(tmpdir(), "berthd-test-"));
 }

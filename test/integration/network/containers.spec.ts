@@ -3,7 +3,7 @@
 // live connect/disconnect, and removal refused while a network is in use. Busybox does the talking.
 import assert from "node:assert/strict";
 import Docker from "dockerode";
-import { inTestHost, startBerthd } from "../engine/berthd.js";
+import { inTestHost, linksOnceSettled, startBerthd } from "../engine/berthd.js";
 import { BUSYBOX, demux, settledVeths, useEngine, type Engine } from "../containers/helpers.js";
 
 /** An address outside every network, on a link of the test host (a bridge without ports): "the outside world". */
@@ -35,7 +35,7 @@ describe("containers on networks (integration, berthd in a test host namespace)"
     assert.deepEqual(await settledVeths(engine.root), [], "every endpoint's veth is gone with its container");
     // Only the default network's bridge and rules are left (besides this file's own link).
     const bridge = (await docker.getNetwork("bridge").inspect()).Options!["com.docker.network.bridge.name"]!;
-    const bridges = host("ip", "-o", "link", "show", "type", "bridge").split("\n").filter(Boolean).map((line) => line.split(": ")[1]);
+    const bridges = await linksOnceSettled(engine.root, "bridge", (names) => names.length === 2);
     assert.deepEqual(bridges.filter((name) => name !== "outside0"), [bridge]);
     const chains = [...host("nft", "list", "table", "ip", "berth").matchAll(/chain (\S+) \{/g)].map((m) => m[1]).sort();
     const id = bridge.slice("br-".length);
