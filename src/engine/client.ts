@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, watch, type FSWatcher } from "node:fs";
 import { on } from "node:events";
-import { request } from "node:http";
+import { Agent, request, type AgentOptions } from "node:http";
 import { basename, dirname, resolve } from "node:path";
 import Docker from "dockerode";
 import { UserError } from "../compose/errors.js";
@@ -31,6 +31,11 @@ export const DAEMON_NODE_OPTIONS: readonly string[] = ["--max-semi-space-size=1"
 const DEFAULT_START_TIMEOUT_MS = 10_000;
 const PING_TIMEOUT_MS = 2_000;
 
+/**
+ * The client for the engine at `options.host` (default: berthd, started when its socket does not answer).
+ * Its HTTP agent names no TLS server: Node's would work one out for every request, an IP address check whose
+ * regular expression costs a CLI run milliseconds per request until V8 compiles it (the engine speaks plain HTTP).
+ */
 export async function engine(options: EngineOptions = {}): Promise<Docker> {
   const env = options.env ?? process.env;
   const root = berthRoot(env);
@@ -46,7 +51,11 @@ export async function engine(options: EngineOptions = {}): Promise<Docker> {
       timeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
     });
   }
-  return new Docker(address.kind === "unix" ? { socketPath: address.path } : { protocol: "http", host: address.host, port: address.port });
+  const agent = new Agent({ keepAlive: true, servername: "" } as AgentOptions);
+  // docker-modem takes `agent`; @types/dockerode does not list it.
+  const client: Docker.DockerOptions & { agent: Agent } =
+    address.kind === "unix" ? { socketPath: address.path, agent } : { protocol: "http", host: address.host, port: address.port, agent };
+  return new Docker(client);
 }
 
 /** True when `GET /_ping` answers 200 within the timeout. */
