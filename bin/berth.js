@@ -28,7 +28,7 @@ function loadBundle() {
   const bundle = join(__dirname, "../dist/cli/berth.cjs");
   const fd = openSync(bundle); // one open file for its identity and its text, even if a rebuild replaces it
   const { ino, mtimeMs, size } = fstatSync(fd);
-  const source = readFileSync(fd, "utf8");
+  const source = readFileSync(fd, "latin1"); // the bundle is ASCII (scripts/bundle-cli.js): read ~3x faster than as UTF-8
   closeSync(fd);
   const cacheFile = `${bundle}.${cacheKey(`${process.version} ${process.execArgv.join(" ")} ${ino} ${mtimeMs} ${size}`)}.cache`;
   const cachedData = readOptional(cacheFile);

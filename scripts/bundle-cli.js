@@ -69,6 +69,10 @@ const { outputFiles, metafile } = await build({
   logLevel: "warning",
   metafile: process.env.BUNDLE_SIZES !== undefined,
 });
+// bin/berth.js reads the bundle as Latin-1, faster than UTF-8: it must be ASCII (esbuild escapes all but regular
+// expression literals).
+const nonAscii = outputFiles[0].text.search(/[^\x00-\x7f]/);
+if (nonAscii >= 0) throw new Error(`the CLI bundle has a non-ASCII character: ${JSON.stringify(outputFiles[0].text.slice(nonAscii - 40, nonAscii + 10))}`);
 writeFileSync(`${outfile}.partial`, outputFiles[0].contents);
 renameSync(`${outfile}.partial`, outfile);
 if (metafile) console.log(JSON.stringify(metafile));

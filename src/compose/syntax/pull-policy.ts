@@ -7,7 +7,8 @@ export type PullPolicy = { kind: "always" | "never" | "missing" | "build" } | { 
 const HOUR = 3_600_000;
 /** The units compose-go's duration parser (go-str2duration) takes: Go's, plus days and weeks. */
 const MS_PER_UNIT: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: HOUR, d: 24 * HOUR, w: 7 * 24 * HOUR };
-const COMPONENT = /(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h|d|w)/gy;
+// µ and μ escaped: the CLI bundle is ASCII (bin/berth.js reads it as Latin-1).
+const COMPONENT = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h|d|w)/gy;
 
 export function parsePullPolicy(text: string): PullPolicy {
   switch (text) {

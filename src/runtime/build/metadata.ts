@@ -2,6 +2,7 @@
 // CMD, ENTRYPOINT, SHELL, HEALTHCHECK, ONBUILD, MAINTAINER. Pure: the stage's config and variables in, the
 // config changed in place.
 import { posix } from "node:path";
+import { parseDuration } from "../../compose/syntax/duration.js";
 import type { RunConfig } from "../image/config.js";
 import { processWord, processWords, type Variables } from "./lexer.js";
 import type { Instruction } from "./parser.js";
@@ -39,14 +40,13 @@ export function commandOf(i: Instruction, args: string, shell: string[]): string
   return i.json ?? [...shell, args];
 }
 
-const UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** A Go duration ("30s", "1m30s", "500ms") in nanoseconds. */
-export function parseDuration(text: string, flag: string): number {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (text === "0") return 0;
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) throw new InstructionError(`invalid duration for --${flag}: "${text}" (use e.g. 30s, 1m30s, 500ms)`);
-  return Math.round(parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNITS[unit!]!, 0));
+/** A HEALTHCHECK flag's Go duration ("30s", "1m30s", "500ms") in nanoseconds. */
+function flagDuration(text: string, flag: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new InstructionError(`invalid duration for --${flag}: "${text}" (use e.g. 30s, 1m30s, 500ms)`);
+  }
 }
 
 export function applyMetadata(i: Instruction, stage: StageConfig, vars: Variables, escape: string): void {
@@ -122,7 +122,7 @@ function healthcheck(i: Instruction): NonNullable<RunConfig["Healthcheck"]> {
   const check: NonNullable<RunConfig["Healthcheck"]> = { Test: json ? ["CMD", ...json] : ["CMD-SHELL", rest] };
   const durations = { interval: "Interval", timeout: "Timeout", "start-period": "StartPeriod", "start-interval": "StartInterval" } as const;
   for (const [flag, field] of Object.entries(durations)) {
-    if (i.flags[flag] !== undefined) check[field] = parseDuration(i.flags[flag], flag);
+    if (i.flags[flag] !== undefined) check[field] = flagDuration(i.flags[flag], flag);
   }
   if (i.flags.retries !== undefined) {
     const retries = Number(i.flags.retries);
