@@ -32,18 +32,27 @@ const deferUnused = {
   },
 };
 
-// docker-modem formats every request's options with util.inspect (showHidden, unlimited depth) for its debug log
-// even when that log is off: some milliseconds per request at start-up. Formatted only when DEBUG enables it.
-const modem = fromDockerode.resolve("docker-modem/lib/modem.js");
-const debugOnlyWhenEnabled = {
-  name: "debug-only-when-enabled",
+// Edits to docker-modem's source, each checked, so that an upgrade that moves the code fails the build:
+//  - it formats every request's options with util.inspect (showHidden, unlimited depth) for its debug log even
+//    when that log is off: some milliseconds per request at start-up. Formatted only when DEBUG enables it.
+//  - its HTTP wrapper loads https (and tls) at once: ~4 ms of every start, for an engine berth reaches over a unix
+//    socket or plain HTTP. Loaded on first use instead.
+const edits = new Map([
+  [fromDockerode.resolve("docker-modem/lib/modem.js"), [["debug('Sending: %s', util.inspect(", "if (debug.enabled) debug('Sending: %s', util.inspect("]]],
+  [fromDockerode.resolve("docker-modem/lib/http.js"), [["var nativeHttps = require('https'),", "var nativeHttps = new Proxy({}, { get: (_, key) => require('https')[key] }),"]]],
+]);
+const editDependencies = {
+  name: "edit-dependencies",
   setup(bundler) {
-    bundler.onLoad({ filter: /modem\.js$/ }, ({ path }) => {
-      if (path !== modem) return undefined;
-      const source = readFileSync(path, "utf8");
-      const eager = "debug('Sending: %s', util.inspect(";
-      if (!source.includes(eager)) throw new Error(`${path}: no "${eager}" to make lazy: update scripts/bundle-cli.js`);
-      return { contents: source.replace(eager, `if (debug.enabled) ${eager}`), loader: "js" };
+    bundler.onLoad({ filter: /\.js$/ }, ({ path }) => {
+      const changes = edits.get(path);
+      if (changes === undefined) return undefined;
+      let contents = readFileSync(path, "utf8");
+      for (const [from, to] of changes) {
+        if (!contents.includes(from)) throw new Error(`${path}: no "${from}" to edit: update scripts/bundle-cli.js`);
+        contents = contents.replace(from, to);
+      }
+      return { contents, loader: "js" };
     });
   },
 };
@@ -59,7 +68,7 @@ const { outputFiles, metafile } = await build({
   // netlink finds its prebuilt addon from its own directory; protobufjs serves only dockerode's BuildKit
   // progress decoder, which berth never calls: left out, it stays unread.
   external: ["*.node", "netlink", "protobufjs"],
-  plugins: [deferUnused, debugOnlyWhenEnabled],
+  plugins: [deferUnused, editDependencies],
   // ES modules locate files from import.meta; in the bundle that is the bundle's own location.
   define: { "import.meta.url": "bundleUrl", "import.meta.dirname": "__dirname" },
   inject: [new URL("bundle-import-meta.js", import.meta.url).pathname],
