@@ -158,6 +158,11 @@ export class AddressAllocator {
   private readonly range: Subnet;
   /** Never handed out: network, broadcast, gateway and auxiliary addresses. */
   private readonly reserved: ReadonlySet<number>;
+  /**
+   * Addresses this process is claiming right now: concurrent allocations (fifty containers started at once) skip
+   * each other's instead of all trying the same lowest free one, which made them O(n²) failed claims.
+   */
+  private readonly claiming = new Set<number>();
 
   constructor(
     private readonly dir: string,
@@ -184,7 +189,7 @@ export class AddressAllocator {
     if (wanted !== undefined) return this.allocateStatic(owner, wanted);
     const held = new Set(await readdir(this.dir));
     for (let address = this.range.base; address <= lastAddress(this.range); address++) {
-      if (this.reserved.has(address) || held.has(formatIPv4(address))) continue;
+      if (this.reserved.has(address) || this.claiming.has(address) || held.has(formatIPv4(address))) continue;
       // Another allocation may have taken it since the listing: then simply try the next one.
       if (await this.claim(address, owner)) return formatIPv4(address);
     }
@@ -205,12 +210,15 @@ export class AddressAllocator {
   }
 
   private async claim(address: number, owner: string): Promise<boolean> {
+    this.claiming.add(address);
     try {
       await symlink(owner, join(this.dir, formatIPv4(address)));
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
       throw err;
+    } finally {
+      this.claiming.delete(address);
     }
   }
 
