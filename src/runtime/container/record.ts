@@ -106,10 +106,13 @@ export const containersDir = (root: string) => join(root, "containers");
 export type ContainerPaths = ReturnType<typeof containerPaths>;
 
 /** Where a container's files live (see the header). */
+/** The record's file in a container's directory. */
+const RECORD_FILE = "config.json";
+
 export function containerPaths(dir: string) {
   return {
     dir,
-    record: join(dir, "config.json"),
+    record: join(dir, RECORD_FILE),
     hosts: join(dir, "hosts"),
     hostname: join(dir, "hostname"),
     resolvConf: join(dir, "resolv.conf"),
@@ -122,11 +125,11 @@ export function containerPaths(dir: string) {
 }
 
 export async function writeRecord(dir: string, record: ContainerRecord): Promise<void> {
-  await writeFileAtomic(containerPaths(dir).record, JSON.stringify(record) + "\n", 0o600);
+  await writeFileAtomic(join(dir, RECORD_FILE), JSON.stringify(record) + "\n", 0o600);
 }
 
 export async function readRecord(dir: string): Promise<ContainerRecord> {
-  return JSON.parse(await readFile(containerPaths(dir).record, "utf8")) as ContainerRecord;
+  return JSON.parse(await readFile(join(dir, RECORD_FILE), "utf8")) as ContainerRecord;
 }
 
 /** Container directories (by id) and leftovers of interrupted creates and removes (dot-names). */
