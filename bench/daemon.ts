@@ -7,9 +7,9 @@ import { IN_TEST_HOST } from "../test/integration/engine/berthd.js";
 
 export const BERTH = resolve(import.meta.dirname, "../bin/berth.js");
 
-/** Starts berthd on `root`; resolves once it listens. */
-export function startDaemon(root: string): Promise<ChildProcess> {
-  const child = spawn(IN_TEST_HOST, [process.execPath, ...DAEMON_NODE_OPTIONS, BERTH, "daemon"], {
+/** Starts berthd on `root` (that of the checkout whose bin/berth.js `berth` is); resolves once it listens. */
+export function startDaemon(root: string, berth = BERTH): Promise<ChildProcess> {
+  const child = spawn(IN_TEST_HOST, [process.execPath, ...DAEMON_NODE_OPTIONS, berth, "daemon"], {
     env: { ...process.env, BERTH_ROOT: root },
     stdio: ["ignore", "ignore", "pipe"],
   });

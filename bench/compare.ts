@@ -1,0 +1,63 @@
+// This checkout against another one, interleaved: `berth up -d --wait` and `berth down` of the stacks of
+// bench/stack-files.ts, each checkout's CLI against its own berthd, one round of each in turn. On a machine whose
+// speed drifts (this VM's by ±30 % within an hour) only such side-by-side figures compare two builds; figures of
+// runs made at different times do not. Both checkouts built (`npm install`, or `npm run build` after a change);
+// the other is typically a worktree of an earlier commit: git worktree add /tmp/base REV && (cd /tmp/base && npm install)
+// Prints medians and minimums per checkout and stack; asserts nothing.
+// Run: npx tsx bench/compare.ts OTHER_CHECKOUT [runs] [stack...]
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { localSocket } from "../src/engine/config.js";
+import { removeRoot } from "../test/integration/engine/berthd.js";
+import { BERTH, startDaemon } from "./daemon.js";
+import { median, STACKS, timeBerth, writeStack } from "./stack-files.js";
+
+const [other, runsArg, ...only] = process.argv.slice(2);
+if (!other) throw new Error("usage: npx tsx bench/compare.ts OTHER_CHECKOUT [runs] [stack...]");
+const runs = Number(runsArg ?? 10);
+
+interface Side {
+  label: string;
+  berth: string;
+  root: string;
+  projects: string;
+  daemon?: ChildProcess;
+}
+
+const sides: Side[] = [
+  { label: "this", berth: BERTH },
+  { label: resolve(other), berth: resolve(other, "bin/berth.js") },
+].map((s) => ({ ...s, root: mkdtempSync(join(tmpdir(), "berth-bench-root-")), projects: mkdtempSync(join(tmpdir(), "berth-bench-stacks-")) }));
+try {
+  for (const side of sides) side.daemon = await startDaemon(side.root, side.berth);
+  for (const name of Object.keys(STACKS)) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    const figures = sides.map((side) => ({ side, dir: writeStack(side.projects, name), ups: [] as number[], downs: [] as number[] }));
+    for (let i = -1; i < runs; i++) {
+      for (const f of figures) {
+        const socket = localSocket(f.side.root);
+        const up = timeBerth(f.side.berth, f.dir, socket, ["up", "-d", "--wait"]);
+        const down = timeBerth(f.side.berth, f.dir, socket, ["down", "-v"]);
+        if (i >= 0) f.ups.push(up), f.downs.push(down); // the first round warms up caches
+      }
+    }
+    for (const f of figures) {
+      console.log(
+        `${name.padEnd(8)} up median ${median(f.ups).toFixed(0).padStart(5)} ms  min ${Math.min(...f.ups).toFixed(0).padStart(5)} ms   ` +
+          `down median ${median(f.downs).toFixed(0).padStart(5)} ms  min ${Math.min(...f.downs).toFixed(0).padStart(5)} ms   ${f.side.label} (${runs} runs)`,
+      );
+    }
+  }
+} finally {
+  for (const side of sides) {
+    if (side.daemon) {
+      const exited = new Promise((done) => side.daemon!.once("exit", done));
+      side.daemon.kill("SIGTERM");
+      await exited;
+    }
+    removeRoot(side.root);
+    rmSync(side.projects, { recursive: true, force: true });
+  }
+}
