@@ -4,6 +4,7 @@
 // finds state for every bridge and veth, and finishes or undoes the rest in `open`.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { log } from "../../engine/log.js";
 import { conflict, invalid, notFound } from "../image/errors.js";
 import { parseCidr } from "./cidr.js";
 import { deleteRetiredBridge, ensureBridge, reapRetiredBridges, removeBridge, retireBridge } from "./bridge.js";
@@ -141,7 +142,10 @@ export class NetworkService {
       options.dns,
     );
     await reapRetiredBridges(options.rtnl);
-    for (const record of await service.store.networks()) await service.recover(record);
+    for (const record of await service.store.networks()) {
+      if (record.Removing) await service.finishRemoval(record);
+      else await service.recover(record);
+    }
     if (![...service.networks.values()].some((n) => n.Name === DEFAULT_NETWORK)) {
       await service.exclusive(() => service.add({ Name: DEFAULT_NETWORK, Options: { [DEFAULT_BRIDGE_OPTION]: "true" } }, true));
     }
@@ -319,27 +323,43 @@ export class NetworkService {
       }
       // Gone from lookups at once, so no connect can start on a network being dismantled.
       this.networks.delete(record.Id);
-      let bridgeIndex: number | undefined;
       try {
-        // Kernel objects first, state last: a crash in between leaves a record that `open` rebuilds, or a retired
-        // bridge that it reaps, never a stray bridge.
+        // Out of service before the answer: no names, the bridge down and marked. The record says the removal is
+        // under way, so that a crash before the rest is done leaves it for `open` to finish.
         await this.dns?.unserve(record.Id);
-        await this.firewall?.removeNetwork(firewalled(record));
-        bridgeIndex = await retireBridge(this.rtnl, record.BridgeName);
-        await this.store.removeNetwork(record.Id);
+        await this.store.saveNetwork({ ...record, Removing: true });
+        await retireBridge(this.rtnl, record.BridgeName);
       } catch (err) {
+        // Still in service, as before the call.
+        await this.store.saveNetwork(record).catch(() => {});
+        await this.serveDns(record).catch(() => {});
         this.networks.set(record.Id, record);
         throw err;
       }
-      // The kernel's delete goes on after the answer. A failed one leaves the bridge retired, for the next start.
-      if (bridgeIndex !== undefined) {
-        const key = `${BRIDGE_DELETE}${record.Id}`;
-        this.disconnecting.set(key, deleteRetiredBridge(this.rtnl, bridgeIndex).catch(() => {}).finally(() => this.disconnecting.delete(key)));
-      }
+      // The rest after the answer: nft's deleting transaction alone takes ~15 ms, the bridge's delete 20 to 70.
+      // The next create waits for it (a subnet is free again once its rules are gone), and so does shutdown.
+      const key = `${BRIDGE_DELETE}${record.Id}`;
+      this.disconnecting.set(
+        key,
+        this.finishRemoval(record)
+          .catch((err: Error) => log("error", `network ${record.Id}: finishing its removal failed (the next start retries): ${err.message}`))
+          .finally(() => this.disconnecting.delete(key)),
+      );
       this.endpoints.delete(record.Id);
       this.allocators.delete(record.Id);
       this.events("destroy", record);
     });
+  }
+
+  /**
+   * A removal's kernel work, then its state: the firewall rules, the retired bridge's delete, the record. A crash
+   * in between leaves the record marked, and `open` calls this again; each step skips what is already gone.
+   */
+  private async finishRemoval(record: NetworkRecord): Promise<void> {
+    await this.firewall?.removeNetwork(firewalled(record));
+    const bridge = await retireBridge(this.rtnl, record.BridgeName);
+    if (bridge !== undefined) await deleteRetiredBridge(this.rtnl, bridge);
+    await this.store.removeNetwork(record.Id);
   }
 
   /** Connects a container's namespace; the first non-internal network becomes its default route. */

@@ -23,6 +23,8 @@ export interface NetworkRecord {
   /** The Linux bridge's name and MTU. */
   BridgeName: string;
   Mtu: number;
+  /** berthd's own: removed, answered, its rules and bridge still going (never served: lookups no longer find it). */
+  Removing?: true;
 }
 
 export interface EndpointRecord {

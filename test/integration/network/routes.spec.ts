@@ -1,5 +1,5 @@
 // The /networks API on an in-process engine over a real unix socket, driven by dockerode, with the network
-// service's bridges and endpoints made in a throwaway "host" namespace.
+// service's bridges, endpoints and firewall rules made in a throwaway "host" namespace.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,6 +9,8 @@ import { EventBus, type EngineEvent } from "../../../src/engine/events.js";
 import { Router } from "../../../src/engine/router.js";
 import { EngineServer } from "../../../src/engine/server.js";
 import { networkEvents, networkRoutes } from "../../../src/engine/routes/networks.js";
+import { Firewall, nftProcess } from "../../../src/runtime/network/firewall.js";
+import { NftState } from "../../../src/runtime/network/nft-state.js";
 import { NetworkService } from "../../../src/runtime/network/service.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
 
@@ -25,8 +27,10 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
     const bus = new EventBus();
     events = [];
     bus.subscribe((e) => events.push(e), () => {});
+    const netns = `/run/netns/${box.name}`;
+    const firewall = new Firewall((args, script) => nftProcess("nsenter", [`--net=${netns}`, "nft", ...args], script), new NftState(netns));
     networks = await NetworkService.open({
-      root: join(box.dir, "root"), rtnl: box.host, resolvConf: join(box.dir, "resolv.conf"), events: networkEvents(bus),
+      root: join(box.dir, "root"), rtnl: box.host, resolvConf: join(box.dir, "resolv.conf"), events: networkEvents(bus), firewall,
     });
     assert.deepEqual(events, [], "the default network appears without an event, as dockerd's");
     busy = new Set();
@@ -51,6 +55,7 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
       for (const e of networks.endpointsOf(n.Id)) await networks.disconnect(n.Id, e.ContainerID);
       if (n.Name !== "bridge") await networks.remove(n.Id);
     }
+    await networks.disconnected();
     await box.close();
   });
 
@@ -263,6 +268,25 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
     await start();
     assert.equal(await box.host.link("br-doomed"), undefined);
     assert.equal((await box.host.link("uplink"))?.alias, "someone else's");
+  });
+
+  it("finishes at start a removal that a crash cut short after its answer: rules, bridge and record go", async function () {
+    await docker.createNetwork({ Name: "doomed", Options: { "com.docker.network.bridge.name": "br-doomed" } });
+    const record = networks.get("doomed");
+    const chain = `from-${record.Id.slice(0, 12)}`;
+    const rules = () => box.inNetns(`/run/netns/${box.name}`, "nft", "list", "table", "ip", "berth");
+    assert.match(rules(), new RegExp(`chain ${chain} `));
+    await server.close(1000);
+    // What a kill -9 between the removal's answer and the rest leaves: the record marked, the bridge retired, the rules.
+    writeFileSync(join(box.dir, "root", "network", "networks", `${record.Id}.json`), JSON.stringify({ ...record, Removing: true }));
+    await box.host.setDown((await box.host.link("br-doomed"))!.index, "berth: network removed");
+    await start();
+    assert.equal(await box.host.link("br-doomed"), undefined);
+    assert.doesNotMatch(rules(), new RegExp(chain));
+    assert.equal(existsSync(join(box.dir, "root", "network", "networks", `${record.Id}.json`)), false);
+    await assert.rejects(docker.getNetwork("doomed").inspect(), { statusCode: 404 });
+    // A new network may take the name and the subnet at once.
+    await docker.createNetwork({ Name: "doomed", IPAM: { Config: [{ Subnet: record.IPAM.Config[0]!.Subnet }] } });
   });
 
   it("gives 20 networks created in a row 20 distinct subnets", async function () {
