@@ -316,7 +316,7 @@ export class NetworkService {
     return this.exclusive(async () => {
       const record = this.get(ref);
       if (record.Options[DEFAULT_BRIDGE_OPTION] === "true") throw new ForbiddenError(`${record.Name} is a pre-defined network and cannot be removed`);
-      await this.disconnected(`${record.Id}/`);
+      // Endpoints being disconnected are out of the table already: their veths' deletes finish after the answer.
       const connecting = [...this.connecting.keys()].some((key) => key.startsWith(`${record.Id}/`));
       if (this.endpointsOf(record.Id).length > 0 || connecting || inUse(record.Id)) {
         throw new ForbiddenError(`error while removing network: network ${record.Name} id ${record.Id} has active endpoints`);
@@ -341,21 +341,25 @@ export class NetworkService {
       const key = `${BRIDGE_DELETE}${record.Id}`;
       this.disconnecting.set(
         key,
-        this.finishRemoval(record)
+        this.finishRemoval(record, this.endpoints.get(record.Id))
           .catch((err: Error) => log("error", `network ${record.Id}: finishing its removal failed (the next start retries): ${err.message}`))
           .finally(() => this.disconnecting.delete(key)),
       );
       this.endpoints.delete(record.Id);
-      this.allocators.delete(record.Id);
       this.events("destroy", record);
     });
   }
 
   /**
-   * A removal's kernel work, then its state: the firewall rules, the retired bridge's delete, the record. A crash
-   * in between leaves the record marked, and `open` calls this again; each step skips what is already gone.
+   * A removal's kernel work, then its state: its endpoints' disconnects (the veths go before the bridge), the
+   * firewall rules, the retired bridge's delete, the record. A crash in between leaves the record marked, and
+   * `open` calls this again; each step skips what is already gone.
    */
-  private async finishRemoval(record: NetworkRecord): Promise<void> {
+  private async finishRemoval(record: NetworkRecord, endpoints: ReadonlyMap<string, EndpointRecord> = new Map()): Promise<void> {
+    await this.disconnected(`${record.Id}/`);
+    // A disconnect that failed put its endpoint back in the table: its veth goes now.
+    for (const endpoint of endpoints.values()) await disconnectEndpoint(this.rtnl, endpoint.HostInterface);
+    this.allocators.delete(record.Id);
     await this.firewall?.removeNetwork(firewalled(record));
     const bridge = await retireBridge(this.rtnl, record.BridgeName);
     if (bridge !== undefined) await deleteRetiredBridge(this.rtnl, bridge);
