@@ -9,50 +9,45 @@ import { build } from "esbuild";
 const root = new URL("../", import.meta.url);
 const outfile = new URL("dist/cli/berth.cjs", root).pathname;
 
-// Modules berth never uses that dockerode loads at its top level: docker-modem's ssh:// transport (ssh2) and
-// dockerode's BuildKit session (grpc), ~100 ms each. Each becomes a stand-in of the same shape (both export one
-// function) that loads the real module, left outside the bundle, on its first call. Both resolve from dockerode.
+// Dependencies' modules the bundle takes in another form, by resolved path; each function gives the new source.
 const fromDockerode = createRequire(createRequire(import.meta.url).resolve("dockerode"));
-const deferred = new Map([
-  [fromDockerode.resolve("docker-modem/lib/ssh.js"), "docker-modem/lib/ssh.js"],
-  [fromDockerode.resolve("./session.js"), "./session.js"],
+const replaced = new Map([
+  // Modules berth never uses that dockerode loads at its top level: docker-modem's ssh:// transport (ssh2) and
+  // dockerode's BuildKit session (grpc), ~100 ms each.
+  [fromDockerode.resolve("docker-modem/lib/ssh.js"), () => loadedOnFirstCall("docker-modem/lib/ssh.js")],
+  [fromDockerode.resolve("./session.js"), () => loadedOnFirstCall("./session.js")],
+  // docker-modem formats every request's options with util.inspect (showHidden, unlimited depth) for its debug log
+  // even when that log is off: some milliseconds per request at start-up. Formatted only when DEBUG enables it.
+  [fromDockerode.resolve("docker-modem/lib/modem.js"), (path) => edited(path, "debug('Sending: %s', util.inspect(", "if (debug.enabled) debug('Sending: %s', util.inspect(")],
+  // Its HTTP wrapper loads https (and tls) at once: ~4 ms of every start, for an engine berth reaches over a unix
+  // socket or plain HTTP. Loaded on first use instead.
+  [fromDockerode.resolve("docker-modem/lib/http.js"), (path) => edited(path, "var nativeHttps = require('https'),", "var nativeHttps = new Proxy({}, { get: (_, key) => require('https')[key] }),")],
 ]);
-const deferUnused = {
-  name: "defer-unused",
-  setup(bundler) {
-    bundler.onLoad({ filter: /\.js$/ }, ({ path }) => {
-      const specifier = deferred.get(path);
-      if (specifier === undefined) return undefined;
-      // A variable, not a literal, so that esbuild leaves the resolution to run time.
-      const contents = `const dockerode = "dockerode";\nlet real;\nmodule.exports = function (...args) {\n` +
-        `  real ??= require("node:module").createRequire(require.resolve(dockerode))(${JSON.stringify(specifier)});\n` +
-        `  return real.apply(this, args);\n};\n`;
-      return { contents, loader: "js" };
-    });
-  },
-};
 
-// Edits to docker-modem's source, each checked, so that an upgrade that moves the code fails the build:
-//  - it formats every request's options with util.inspect (showHidden, unlimited depth) for its debug log even
-//    when that log is off: some milliseconds per request at start-up. Formatted only when DEBUG enables it.
-//  - its HTTP wrapper loads https (and tls) at once: ~4 ms of every start, for an engine berth reaches over a unix
-//    socket or plain HTTP. Loaded on first use instead.
-const edits = new Map([
-  [fromDockerode.resolve("docker-modem/lib/modem.js"), [["debug('Sending: %s', util.inspect(", "if (debug.enabled) debug('Sending: %s', util.inspect("]]],
-  [fromDockerode.resolve("docker-modem/lib/http.js"), [["var nativeHttps = require('https'),", "var nativeHttps = new Proxy({}, { get: (_, key) => require('https')[key] }),"]]],
-]);
-const editDependencies = {
-  name: "edit-dependencies",
+/**
+ * A stand-in of the same shape as the module (both deferred ones export one function) that loads the real one, left
+ * outside the bundle, on its first call. It resolves from dockerode, as the module does.
+ */
+function loadedOnFirstCall(specifier) {
+  // A variable, not a literal, so that esbuild leaves the resolution to run time.
+  return `const dockerode = "dockerode";\nlet real;\nmodule.exports = function (...args) {\n` +
+    `  real ??= require("node:module").createRequire(require.resolve(dockerode))(${JSON.stringify(specifier)});\n` +
+    `  return real.apply(this, args);\n};\n`;
+}
+
+/** The module's source with `from` made `to`; checked, so that an upgrade that moves the code fails the build. */
+function edited(path, from, to) {
+  const source = readFileSync(path, "utf8");
+  if (!source.includes(from)) throw new Error(`${path}: no "${from}" to edit: update scripts/bundle-cli.js`);
+  return source.replace(from, to);
+}
+
+const replaceModules = {
+  name: "replace-modules",
   setup(bundler) {
     bundler.onLoad({ filter: /\.js$/ }, ({ path }) => {
-      const changes = edits.get(path);
-      if (changes === undefined) return undefined;
-      let contents = readFileSync(path, "utf8");
-      for (const [from, to] of changes) {
-        if (!contents.includes(from)) throw new Error(`${path}: no "${from}" to edit: update scripts/bundle-cli.js`);
-        contents = contents.replace(from, to);
-      }
-      return { contents, loader: "js" };
+      const source = replaced.get(path);
+      return source === undefined ? undefined : { contents: source(path), loader: "js" };
     });
   },
 };
@@ -68,7 +63,7 @@ const { outputFiles, metafile } = await build({
   // netlink finds its prebuilt addon from its own directory; protobufjs serves only dockerode's BuildKit
   // progress decoder, which berth never calls: left out, it stays unread.
   external: ["*.node", "netlink", "protobufjs"],
-  plugins: [deferUnused, editDependencies],
+  plugins: [replaceModules],
   // ES modules locate files from import.meta; in the bundle that is the bundle's own location.
   define: { "import.meta.url": "bundleUrl", "import.meta.dirname": "__dirname" },
   inject: [new URL("bundle-import-meta.js", import.meta.url).pathname],

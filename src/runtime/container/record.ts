@@ -112,7 +112,6 @@ const RECORD_FILE = "config.json";
 export function containerPaths(dir: string) {
   return {
     dir,
-    record: join(dir, RECORD_FILE),
     hosts: join(dir, "hosts"),
     hostname: join(dir, "hostname"),
     resolvConf: join(dir, "resolv.conf"),

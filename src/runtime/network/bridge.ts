@@ -54,7 +54,7 @@ export async function retireBridge(rtnl: Rtnl, name: string): Promise<number | u
   return link.index;
 }
 
-export async function deleteRetiredBridge(rtnl: Rtnl, index: number): Promise<void> {
+async function deleteRetiredBridge(rtnl: Rtnl, index: number): Promise<void> {
   await rtnl.deleteLink(index).catch(unless("ENODEV"));
 }
 

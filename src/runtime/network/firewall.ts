@@ -16,6 +16,7 @@
 import { spawn } from "node:child_process";
 import { NftShell } from "./nft-shell.js";
 import { NftState } from "./nft-state.js";
+import { Slots } from "./slots.js";
 
 /** Runs `nft` with `args`, feeding `script` on stdin; resolves with stdout, rejects with nft's message. */
 export type Nft = (args: string[], script?: string) => Promise<string>;
@@ -93,7 +94,7 @@ interface Snapshot {
 
 export class Firewall {
   /** Changes run one at a time: each reads the ruleset, then writes what it found missing. */
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Slots(1);
 
   /** `state` reads the namespace `nft` writes to (tests: a throwaway one). */
   constructor(
@@ -103,7 +104,7 @@ export class Firewall {
 
   /** Adds (or re-adds, after a crash) the network's rules, and berth's table if it is missing; idempotent. */
   addNetwork(n: FirewalledNetwork): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const snapshot = await this.snapshot();
       const { from, to, nat } = chains(n.id);
       const bridge = JSON.stringify(n.bridge);
@@ -149,7 +150,7 @@ export class Firewall {
 
   /** Removes the network's rules; whatever is already gone is skipped. The table goes with the last network. */
   removeNetwork(n: FirewalledNetwork): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const snapshot = await this.snapshot();
       const { from, to, nat } = chains(n.id);
       const bridge = JSON.stringify(n.bridge);
@@ -181,11 +182,5 @@ export class Firewall {
       snapshot.forwardRules.set(rule.comment, [...(snapshot.forwardRules.get(rule.comment) ?? []), rule.handle]);
     }
     return snapshot;
-  }
-
-  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.serial.then(operation);
-    this.serial = result.catch(() => {});
-    return result;
   }
 }

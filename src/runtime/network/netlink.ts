@@ -3,6 +3,7 @@
 import { AttrStream, createRtNetlink, FlagsNew, ifla, rt, type RtNetlinkSocket, type StreamData } from "netlink";
 import { inNetns, rtnlRequest, rtnlSocket } from "../native.js";
 import { formatIPv4, parseIPv4 } from "./cidr.js";
+import { Slots } from "./slots.js";
 
 export class NetlinkError extends Error {
   override name = "NetlinkError";
@@ -67,31 +68,15 @@ const NLM_F_REQUEST_ACK = 0x1 | 0x4;
 /** The link group (IFLA_GROUP) of links marked for deletion: one RTM_DELLINK of the group deletes them all. */
 const DELETE_GROUP = 0x62657274; // "bert"
 
-/** At most `size` calls of `run` at once; the others wait their turn, in order. */
-class Slots {
-  private used = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.used < this.size) this.used++;
-    else await new Promise<void>((go) => this.waiting.push(go)); // the finishing call hands its slot over
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.used--;
-    }
-  }
-}
-
 /** Link deletes on threadpool threads at once: the pool's other two threads stay free for berthd's file system calls. */
 const deleteSlots = new Slots(2);
 
-/** A netlink request message: header, then `body`. */
-function message(type: number, body: Buffer): Buffer {
+/**
+ * A link request message: header, ifinfomsg, attributes. The attributes are made as one stream: attribute buffers
+ * made apart cannot be joined, since the last attribute of each lacks the padding the next one needs.
+ */
+function linkMessage(type: number, info: rt.LinkMessage["data"], linkAttrs: ifla.LinkAttrs): Buffer {
+  const body = Buffer.concat([rt.formatLink(info), attrs(ifla.formatLinkAttrs(linkAttrs))]);
   const header = Buffer.alloc(16);
   header.writeUInt32LE(16 + body.length, 0);
   header.writeUInt16LE(type, 4);
@@ -219,9 +204,8 @@ export class Rtnl {
    * berthd would wait for the lock. By name, a link needs no lookup first.
    */
   async deleteLink(link: number | string): Promise<void> {
-    const named = typeof link === "string" ? { ifname: link } : {};
-    const mark = Buffer.concat([rt.formatLink(typeof link === "number" ? { index: link } : {}), attrs(ifla.formatLinkAttrs({ ...named, group: DELETE_GROUP }))]);
-    await this.threadRequest(`delete link ${link}`, message(RTM_SETLINK, mark));
+    const mark = typeof link === "number" ? linkMessage(RTM_SETLINK, { index: link }, { group: DELETE_GROUP }) : linkMessage(RTM_SETLINK, {}, { ifname: link, group: DELETE_GROUP });
+    await this.threadRequest(`delete link ${link}`, mark);
     await this.deleteMarked();
   }
 
@@ -232,9 +216,8 @@ export class Rtnl {
       this.nextDelete = undefined;
       this.runningDelete = batch;
       try {
-        const group = Buffer.concat([rt.formatLink({}), attrs(ifla.formatLinkAttrs({ group: DELETE_GROUP }))]);
         // ENODEV: no link is in the group any more (a namespace's end took them, or another delete did).
-        await this.threadRequest("delete marked links", message(RTM_DELLINK, group)).catch(unless("ENODEV"));
+        await this.threadRequest("delete marked links", linkMessage(RTM_DELLINK, {}, { group: DELETE_GROUP })).catch(unless("ENODEV"));
       } finally {
         if (this.runningDelete === batch) this.runningDelete = undefined;
       }

@@ -4,6 +4,7 @@
 // only "."; for each, the shell pipes it to `nft -f -` and writes nft's output then a \x01 and nft's exit status on
 // a line. When berthd goes, even by kill -9, the shell reads end-of-file and exits.
 import { spawn, type ChildProcess } from "node:child_process";
+import { Slots } from "./slots.js";
 
 const LOOP = `
 while :; do
@@ -26,16 +27,14 @@ export class NftShell {
   private output = "";
   private pending?: { resolve: (out: string) => void; reject: (err: Error) => void };
   /** One script at a time: their answers come back in order on one pipe. */
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Slots(1);
 
   /** `command`: how to run nft (tests: through nsenter into a throwaway namespace). */
   constructor(private readonly command: readonly string[] = ["nft"]) {}
 
   /** Runs `script` as one `nft -f -` transaction; resolves with nft's output, rejects with its message. */
   run(script: string): Promise<string> {
-    const result = this.serial.then(() => this.send(script));
-    this.serial = result.catch(() => {});
-    return result;
+    return this.serial.run(() => this.send(script));
   }
 
   /** Ends the shell (it also ends by itself when berthd does). */

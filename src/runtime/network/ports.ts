@@ -26,6 +26,7 @@ import { PortRules } from "./ports-rules.js";
 import { reservePort, type Reserve } from "./ports-socket.js";
 import { planPorts, portMap, type Mapping, type PortMap, type PortRange, type PortRequest } from "./ports-spec.js";
 import type { NetworkService } from "./service.js";
+import { Slots } from "./slots.js";
 
 export type { PortMap, PortRequest } from "./ports-spec.js";
 
@@ -77,7 +78,7 @@ const INTERFACE_NAME = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,15}$/;
 export class PortPublisher {
   private readonly published = new Map<string, Published>();
   /** All changes run one at a time: allocation, the state files and the table must agree. */
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Slots(1);
 
   private constructor(
     private readonly containersDir: string,
@@ -105,7 +106,7 @@ export class PortPublisher {
    * either way nothing is left behind.
    */
   publish(containerId: string, target: PublishTarget, request: PortRequest): Promise<PortMap> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       checkId(containerId);
       checkBridge(target.bridge);
       if (this.published.has(containerId)) throw conflict(`the ports of container ${containerId} are already published`);
@@ -134,7 +135,7 @@ export class PortPublisher {
 
   /** Takes the container's ports away again (it stopped or is being removed); not published is fine. */
   unpublish(containerId: string): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const entry = this.published.get(containerId);
       if (!entry) return;
       const { bridge } = entry.record.target;
@@ -160,7 +161,7 @@ export class PortPublisher {
    * containers `isRunning` names, and removes the rules, state and sysctls of every other container.
    */
   restore(isRunning: (containerId: string) => boolean): Promise<RestoreReport> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       if (this.published.size > 0) throw new Error("PortPublisher.restore must run before any publish");
       const report: RestoreReport = { restored: [], removed: [], warnings: [] };
       const live: PublishedRecord[] = [];
@@ -229,12 +230,6 @@ export class PortPublisher {
 
   private recordPath(containerId: string): string {
     return join(this.containersDir, `${containerId}.json`);
-  }
-
-  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.serial.then(operation);
-    this.serial = result.catch(() => {});
-    return result;
   }
 }
 

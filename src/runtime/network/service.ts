@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { log } from "../../engine/log.js";
 import { conflict, invalid, notFound } from "../image/errors.js";
 import { parseCidr } from "./cidr.js";
-import { deleteRetiredBridge, ensureBridge, reapRetiredBridges, removeBridge, retireBridge } from "./bridge.js";
+import { ensureBridge, reapRetiredBridges, removeBridge, retireBridge } from "./bridge.js";
 import { dnsEntry, dnsNetwork, type DnsServer } from "./dns.js";
 import type { Firewall, FirewalledNetwork } from "./firewall.js";
 import { connectEndpoint, disconnectEndpoint, macFor, vethName } from "./endpoint.js";
@@ -15,6 +15,7 @@ import { hostRanges } from "./host-ranges.js";
 import { AddressAllocator, DEFAULT_POOLS, planIpam, type IpamRequest, type Pool, type UsedRange } from "./ipam.js";
 import { Rtnl } from "./netlink.js";
 import { isNetns } from "./netns.js";
+import { Slots } from "./slots.js";
 import { findNetwork, NetworkStore, type EndpointRecord, type NetworkRecord } from "./store.js";
 
 /** Docker's POST /networks/create body. */
@@ -94,8 +95,8 @@ export const MTU_OPTION = "com.docker.network.driver.mtu";
 export const BRIDGE_NAME_OPTION = "com.docker.network.bridge.name";
 const DEFAULT_BRIDGE_OPTION = "com.docker.network.bridge.default_bridge";
 const DEFAULT_MTU = 1500;
-/** Key prefix of bridge deletes among `disconnecting`. */
-const BRIDGE_DELETE = "bridge:";
+/** Key prefix of the work removed networks finish after their answer, among `disconnecting`. */
+const REMOVAL = "removal:";
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** Linux interface names: at most 15 bytes, no slash, colon or whitespace. */
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -111,12 +112,13 @@ export class NetworkService {
   private readonly connecting = new Map<string, { containerId: string; defaultRoute: boolean }>();
   /**
    * Disconnects under way, by `<network id>/<container id>`: the kernel's veth delete takes ~20 ms, which a container's
-   * removal need not wait for; its reconnect, the network's removal and shutdown do. Likewise the bridge deletes of
-   * removed networks, by `bridge:<network id>`, which the next network create and shutdown wait for.
+   * removal need not wait for; its reconnect, the rest of its network's removal and shutdown do. Likewise what removed
+   * networks finish after their answer (rules, bridge, record), by `removal:<network id>`, which the next network
+   * create and shutdown wait for.
    */
   private readonly disconnecting = new Map<string, Promise<void>>();
   /** Creates and removes run one at a time: a subnet is chosen against the networks that exist. */
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Slots(1);
 
   private constructor(
     private readonly store: NetworkStore,
@@ -147,7 +149,7 @@ export class NetworkService {
       else await service.recover(record);
     }
     if (![...service.networks.values()].some((n) => n.Name === DEFAULT_NETWORK)) {
-      await service.exclusive(() => service.add({ Name: DEFAULT_NETWORK, Options: { [DEFAULT_BRIDGE_OPTION]: "true" } }, true));
+      await service.serial.run(() => service.add({ Name: DEFAULT_NETWORK, Options: { [DEFAULT_BRIDGE_OPTION]: "true" } }, true));
     }
     return service;
   }
@@ -216,12 +218,6 @@ export class NetworkService {
     return allocator;
   }
 
-  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.serial.then(operation);
-    this.serial = result.catch(() => {});
-    return result;
-  }
-
   list(): NetworkRecord[] {
     return [...this.networks.values()];
   }
@@ -235,13 +231,13 @@ export class NetworkService {
   }
 
   create(request: NetworkCreateRequest): Promise<NetworkRecord> {
-    return this.exclusive(() => this.add(request, false));
+    return this.serial.run(() => this.add(request, false));
   }
 
   /** `predefined`: the default network, which only berth itself creates, under a name users may not take. */
   private async add(request: NetworkCreateRequest, predefined: boolean): Promise<NetworkRecord> {
-    // A removed network's subnet and bridge name are free once its bridge is deleted.
-    await this.disconnected(BRIDGE_DELETE);
+    // A removed network's subnet and bridge name are free once its rules and bridge are gone.
+    await this.disconnected(REMOVAL);
     const record = await this.newRecord(request, predefined);
     // Record first: a crash before the bridge exists leaves a record that `open` completes.
     await this.store.saveNetwork(record);
@@ -313,7 +309,7 @@ export class NetworkService {
 
   /** Removes a network that no endpoint uses; `inUse` also counts containers that would join it on start. */
   remove(ref: string, inUse: (networkId: string) => boolean = () => false): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const record = this.get(ref);
       if (record.Options[DEFAULT_BRIDGE_OPTION] === "true") throw new ForbiddenError(`${record.Name} is a pre-defined network and cannot be removed`);
       // Endpoints being disconnected are out of the table already: their veths' deletes finish after the answer.
@@ -338,7 +334,7 @@ export class NetworkService {
       }
       // The rest after the answer: nft's deleting transaction alone takes ~15 ms, the bridge's delete 20 to 70.
       // The next create waits for it (a subnet is free again once its rules are gone), and so does shutdown.
-      const key = `${BRIDGE_DELETE}${record.Id}`;
+      const key = `${REMOVAL}${record.Id}`;
       this.disconnecting.set(
         key,
         this.finishRemoval(record, this.endpoints.get(record.Id))
@@ -361,8 +357,7 @@ export class NetworkService {
     for (const endpoint of endpoints.values()) await disconnectEndpoint(this.rtnl, endpoint.HostInterface);
     this.allocators.delete(record.Id);
     await this.firewall?.removeNetwork(firewalled(record));
-    const bridge = await retireBridge(this.rtnl, record.BridgeName);
-    if (bridge !== undefined) await deleteRetiredBridge(this.rtnl, bridge);
+    await removeBridge(this.rtnl, record.BridgeName);
     await this.store.removeNetwork(record.Id);
   }
 
