@@ -124,7 +124,7 @@ export async function runDaemon({ root, hosts }: DaemonOptions): Promise<void> {
   bus.close();
   await server.close(SHUTDOWN_GRACE_MS);
   // Removed containers' veth deletes may still be under way: their endpoints' state goes only once they are done.
-  await networks!.disconnected();
+  await networks!.settled();
   await cgroups!.removeGroup();
   await lock.release();
   log("info", "berthd stopped");

@@ -117,6 +117,13 @@ export class NetworkService {
    * create and shutdown wait for.
    */
   private readonly disconnecting = new Map<string, Promise<void>>();
+  /** Removed networks whose rules and bridge are still being deleted: a subnet chosen meanwhile goes around theirs. */
+  private readonly removing = new Map<string, NetworkRecord>();
+  /**
+   * Per network, its firewall rules and forwarding being made or made: a create answers before they are (nft's
+   * transaction takes ~5 ms), and a connect waits for them. A failed attempt is dropped, so the next connect retries.
+   */
+  private readonly firewalls = new Map<string, Promise<void>>();
   /** Creates and removes run one at a time: a subnet is chosen against the networks that exist. */
   private readonly serial = new Slots(1);
 
@@ -190,11 +197,31 @@ export class NetworkService {
 
   /** The bridge and its firewall rules, as the record says; idempotent. Returns the bridge's index. */
   private async makeBridge(record: NetworkRecord): Promise<number> {
-    const { Subnet, Gateway } = record.IPAM.Config[0]!;
-    const index = await ensureBridge(this.rtnl, { name: record.BridgeName, gateway: Gateway, prefixLength: parseCidr(Subnet)!.prefix, mtu: record.Mtu });
-    await this.firewall?.addNetwork(firewalled(record));
-    if (!record.Internal) await this.enableForwarding?.();
+    const index = await this.ensureBridge(record);
+    await this.firewallUp(record);
     return index;
+  }
+
+  private ensureBridge(record: NetworkRecord): Promise<number> {
+    const { Subnet, Gateway } = record.IPAM.Config[0]!;
+    return ensureBridge(this.rtnl, { name: record.BridgeName, gateway: Gateway, prefixLength: parseCidr(Subnet)!.prefix, mtu: record.Mtu });
+  }
+
+  /** The network's firewall rules and forwarding, made once (see `firewalls`). */
+  private firewallUp(record: NetworkRecord): Promise<void> {
+    let up = this.firewalls.get(record.Id);
+    if (!up) {
+      up = (async () => {
+        await this.firewall?.addNetwork(firewalled(record));
+        if (!record.Internal) await this.enableForwarding?.();
+      })();
+      const attempt = up;
+      this.firewalls.set(record.Id, attempt);
+      attempt.catch(() => {
+        if (this.firewalls.get(record.Id) === attempt) this.firewalls.delete(record.Id);
+      });
+    }
+    return up;
   }
 
   /** The bridge's index; rebuilt if someone deleted it behind berth's back. */
@@ -236,14 +263,18 @@ export class NetworkService {
 
   /** `predefined`: the default network, which only berth itself creates, under a name users may not take. */
   private async add(request: NetworkCreateRequest, predefined: boolean): Promise<NetworkRecord> {
-    // A removed network's subnet and bridge name are free once its rules and bridge are gone.
-    await this.disconnected(REMOVAL);
+    // A removed network's subnet and bridge name are free once its rules and bridge are gone: a request that names
+    // either waits for that; a subnet chosen for it goes around theirs (newRecord).
+    if (request.Options?.[BRIDGE_NAME_OPTION] || request.IPAM?.Config?.some((c) => c.Subnet)) await this.disconnected(REMOVAL);
     const record = await this.newRecord(request, predefined);
     // Record first: a crash before the bridge exists leaves a record that `open` completes.
     await this.store.saveNetwork(record);
     try {
-      await this.makeBridge(record);
+      await this.ensureBridge(record);
       await this.serveDns(record);
+      // The default network is ready when berthd listens; a created one when its first connect needs it.
+      if (predefined) await this.firewallUp(record);
+      else this.firewallUp(record).catch((err: Error) => log("error", `network ${record.Name}: its firewall rules failed (its next connect retries): ${err.message}`));
     } catch (err) {
       await this.dns?.unserve(record.Id);
       await this.firewall?.removeNetwork(firewalled(record)).catch(() => {});
@@ -291,6 +322,8 @@ export class NetworkService {
       subnet: subnetOf(n), holder: `network ${JSON.stringify(n.Name)}`, kind: "network" as const,
     }));
     used.push(...(await hostRanges(this.rtnl, this.resolvConf)));
+    // Only steering the automatic choice, as host routes do: a request for such a subnet waited for the removal.
+    for (const n of this.removing.values()) used.push({ subnet: subnetOf(n), holder: `network ${JSON.stringify(n.Name)}, being removed`, kind: "host" });
     return {
       Id: id,
       Name: name,
@@ -335,11 +368,15 @@ export class NetworkService {
       // The rest after the answer: nft's deleting transaction alone takes ~15 ms, the bridge's delete 20 to 70.
       // The next create waits for it (a subnet is free again once its rules are gone), and so does shutdown.
       const key = `${REMOVAL}${record.Id}`;
+      this.removing.set(record.Id, record);
       this.disconnecting.set(
         key,
         this.finishRemoval(record, this.endpoints.get(record.Id))
           .catch((err: Error) => log("error", `network ${record.Id}: finishing its removal failed (the next start retries): ${err.message}`))
-          .finally(() => this.disconnecting.delete(key)),
+          .finally(() => {
+            this.disconnecting.delete(key);
+            this.removing.delete(record.Id);
+          }),
       );
       this.endpoints.delete(record.Id);
       this.events("destroy", record);
@@ -356,6 +393,9 @@ export class NetworkService {
     // A disconnect that failed put its endpoint back in the table: its veth goes now.
     for (const endpoint of endpoints.values()) await disconnectEndpoint(this.rtnl, endpoint.HostInterface);
     this.allocators.delete(record.Id);
+    // Rules still being made go once they are.
+    await this.firewalls.get(record.Id)?.catch(() => {});
+    this.firewalls.delete(record.Id);
     await this.firewall?.removeNetwork(firewalled(record));
     await removeBridge(this.rtnl, record.BridgeName);
     await this.store.removeNetwork(record.Id);
@@ -403,6 +443,7 @@ export class NetworkService {
     };
     try {
       await this.store.saveEndpoint(endpoint);
+      await this.firewallUp(record);
       const bridgeIndex = await this.bridgeIndex(record);
       const spec = {
         netnsPath: request.netnsPath, bridgeIndex, hostName: endpoint.HostInterface, address, prefixLength: endpoint.IPPrefixLen,
@@ -466,8 +507,14 @@ export class NetworkService {
     this.events("disconnect", record, { container: containerId });
   }
 
+  /** Once the work done after answers is over: new networks' firewall rules, disconnects and removals (shutdown waits for it). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.firewalls.values()]);
+    await this.disconnected();
+  }
+
   /** Waits for the disconnects under way whose key starts with `prefix` (all of them by default); their failures are theirs. */
-  async disconnected(prefix = ""): Promise<void> {
+  private async disconnected(prefix = ""): Promise<void> {
     await Promise.allSettled([...this.disconnecting].filter(([key]) => key.startsWith(prefix)).map(([, done]) => done));
   }
 

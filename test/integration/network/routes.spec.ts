@@ -55,7 +55,7 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
       for (const e of networks.endpointsOf(n.Id)) await networks.disconnect(n.Id, e.ContainerID);
       if (n.Name !== "bridge") await networks.remove(n.Id);
     }
-    await networks.disconnected();
+    await networks.settled();
     await box.close();
   });
 
@@ -175,7 +175,7 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
     await docker.getNetwork(id.slice(0, 10)).remove();
     const retired = await box.host.link(`br-${id.slice(0, 12)}`);
     assert.ok(retired === undefined || !retired.up, "the bridge is out of service once the removal answers");
-    await networks.disconnected();
+    await networks.settled();
     assert.equal(await box.host.link(`br-${id.slice(0, 12)}`), undefined);
     await assert.rejects(docker.getNetwork("app").inspect(), { statusCode: 404, json: { message: "network app not found" } });
     assert.deepEqual(events.map((e) => e.Action), ["create", "connect", "connect", "disconnect", "disconnect", "destroy"]);
@@ -275,6 +275,7 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
     const record = networks.get("doomed");
     const chain = `from-${record.Id.slice(0, 12)}`;
     const rules = () => box.inNetns(`/run/netns/${box.name}`, "nft", "list", "table", "ip", "berth");
+    await networks.settled(); // the create answers before its rules are made
     assert.match(rules(), new RegExp(`chain ${chain} `));
     await server.close(1000);
     // What a kill -9 between the removal's answer and the rest leaves: the record marked, the bridge retired, the rules.

@@ -38,7 +38,7 @@ describe("1000 networks (integration, throwaway netns)", function () {
 
     for (const n of networks.list()) if (n.Name !== "bridge") await networks.remove(n.Id);
     assert.deepEqual(networks.list().map((n) => n.Name), ["bridge"]);
-    await networks.disconnected(); // a removal answers once its bridge is down; the kernel's delete goes on after
+    await networks.settled(); // a removal answers once its bridge is down; the kernel's delete goes on after
     assert.deepEqual((await box.host.links()).filter((l) => l.kind === "bridge").map((l) => l.name).sort(), [networks.get("bridge").BridgeName, "uplink"].sort());
   });
 });
