@@ -1,5 +1,6 @@
 // This checkout against another one, interleaved: `berth up -d --wait` and `berth down` of the stacks of
-// bench/stack-files.ts, each checkout's CLI against its own berthd, one round of each in turn. On a machine whose
+// bench/stack-files.ts, each checkout's CLI against its own berthd, one round of each in turn; or, named as
+// `lifecycle` and `lifecycle-none`, bench/lifecycle.ts's round through the API (in the `up` column). On a machine whose
 // speed drifts (this VM's by ±30 % within an hour) only such side-by-side figures compare two builds; figures of
 // runs made at different times do not. Both checkouts built (`npm install`, or `npm run build` after a change);
 // the other is typically a worktree of an earlier commit: git worktree add /tmp/base REV && (cd /tmp/base && npm install)
@@ -12,7 +13,9 @@ import type { ChildProcess } from "node:child_process";
 import { localSocket } from "../src/engine/config.js";
 import { removeRoot } from "../test/integration/engine/berthd.js";
 import { BERTH, startDaemon } from "./daemon.js";
+import { lifecycleRound, LIFECYCLES } from "./lifecycle.js";
 import { median, STACKS, timeBerth, writeStack } from "./stack-files.js";
+import Docker from "dockerode";
 
 const [other, runsArg, ...only] = process.argv.slice(2);
 if (!other) throw new Error("usage: npx tsx bench/compare.ts OTHER_CHECKOUT [runs] [stack...]");
@@ -32,12 +35,21 @@ const sides: Side[] = [
 ].map((s) => ({ ...s, root: mkdtempSync(join(tmpdir(), "berth-bench-root-")), projects: mkdtempSync(join(tmpdir(), "berth-bench-stacks-")) }));
 try {
   for (const side of sides) side.daemon = await startDaemon(side.root, side.berth);
-  for (const name of Object.keys(STACKS)) {
-    if (only.length > 0 && !only.includes(name)) continue;
-    const figures = sides.map((side) => ({ side, dir: writeStack(side.projects, name), ups: [] as number[], downs: [] as number[] }));
+  const names = [...Object.keys(STACKS), ...Object.keys(LIFECYCLES)].filter((n) => (only.length > 0 ? only.includes(n) : n in STACKS));
+  for (const name of names) {
+    const hostConfig = LIFECYCLES[name];
+    const figures = sides.map((side) => ({
+      side, dir: hostConfig ? "" : writeStack(side.projects, name), docker: new Docker({ socketPath: localSocket(side.root) }),
+      ups: [] as number[], downs: [] as number[],
+    }));
     for (let i = -1; i < runs; i++) {
       for (const f of figures) {
         const socket = localSocket(f.side.root);
+        if (hostConfig) {
+          const ms = await lifecycleRound(f.docker, hostConfig);
+          if (i >= 0) f.ups.push(ms), f.downs.push(0);
+          continue;
+        }
         const up = timeBerth(f.side.berth, f.dir, socket, ["up", "-d", "--wait"]);
         const down = timeBerth(f.side.berth, f.dir, socket, ["down", "-v"]);
         if (i >= 0) f.ups.push(up), f.downs.push(down); // the first round warms up caches

@@ -10,6 +10,7 @@ import Docker from "dockerode";
 import { localSocket } from "../src/engine/config.js";
 import { removeRoot } from "../test/integration/engine/berthd.js";
 import { startDaemon } from "./daemon.js";
+import { lifecycleRound } from "./lifecycle.js";
 
 const runs = Number(process.argv[2] ?? 100);
 const IMAGE = "berth/host";
@@ -37,14 +38,8 @@ async function measured(pid: number, roundTrips: () => Promise<number[]>): Promi
 async function apiRoundTrips(docker: Docker, hostConfig: Docker.HostConfig = {}): Promise<number[]> {
   const samples: number[] = [];
   for (let i = -3; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const container = await docker.createContainer({ Image: IMAGE, Cmd: ["true"], HostConfig: hostConfig });
-    const exited = container.wait({ condition: "next-exit" });
-    await container.start();
-    const { StatusCode } = await exited;
-    await container.remove();
-    if (StatusCode !== 0) throw new Error(`true exited with ${StatusCode}`);
-    if (i >= 0) samples.push(Number(process.hrtime.bigint() - start) / 1e6); // the first three warm up
+    const ms = await lifecycleRound(docker, hostConfig);
+    if (i >= 0) samples.push(ms); // the first three warm up
   }
   return samples;
 }

@@ -26,12 +26,28 @@ export interface OperationContext {
   removeVolumes?: boolean;
 }
 
-/** `signal` aborts when another operation of the plan failed: waits give up then. */
-export function operationRunner(ctx: OperationContext): (node: PlanNode, signal?: AbortSignal) => Promise<void> {
-  return (node, signal) => engineCall(() => run(node.op, ctx, signal));
+/**
+ * runDag's `early` against berthd: a container's start may begin while its service_started dependencies' starts are
+ * under way. berthd sets its process up at once and lets it exec only once they have started (berth-after), so a
+ * chain of services is prepared all at once and only their execs keep the order.
+ */
+export const startsEarly = (node: PlanNode, dependency: PlanNode) => node.op.kind === "start-container" && dependency.op.kind === "start-container";
+
+/**
+ * `signal` aborts when another operation of the plan failed: waits give up then. `running`: the dependencies still
+ * under way of a node begun early (startsEarly).
+ */
+export function operationRunner(ctx: OperationContext): (node: PlanNode, signal?: AbortSignal, running?: PlanNode[]) => Promise<void> {
+  /** start node → when its request went out (ms since the epoch): what berth-after names */
+  const startsSent = new Map<string, number>();
+  return (node, signal, running = []) => {
+    if (node.op.kind === "start-container") startsSent.set(node.id, Date.now());
+    const after = running.flatMap((d) => (d.op.kind === "start-container" ? [`${d.op.name}@${startsSent.get(d.id)}`] : []));
+    return engineCall(() => run(node.op, ctx, signal, after));
+  };
 }
 
-async function run(op: Operation, ctx: OperationContext, signal: AbortSignal | undefined): Promise<void> {
+async function run(op: Operation, ctx: OperationContext, signal: AbortSignal | undefined, after: string[]): Promise<void> {
   const { docker, progress } = ctx;
   /** `done` undefined: the step is part of a longer one whose last step reports it (a recreate ends with the rename) */
   const step = async (resource: string, working: string, done: string | undefined, call: () => Promise<unknown>) => {
@@ -71,8 +87,11 @@ async function run(op: Operation, ctx: OperationContext, signal: AbortSignal | u
     }
     case "rename-container":
       return step(`Container ${op.to}`, "Recreate", "Recreated", () => docker.getContainer(op.from).rename({ name: op.to }));
-    case "start-container":
-      return step(`Container ${op.name}`, "Starting", "Started", () => tolerating([304], () => docker.getContainer(op.name).start()));
+    case "start-container": {
+      // berth's extension (see startsEarly); a start that waits is cancelled when the plan fails meanwhile.
+      const order = after.length > 0 ? ({ "berth-after": after.join(","), abortSignal: signal } as Docker.ContainerStartOptions) : {};
+      return step(`Container ${op.name}`, "Starting", "Started", () => tolerating([304], () => docker.getContainer(op.name).start(order)));
+    }
     case "stop-container":
       return step(`Container ${op.name}`, "Stopping", "Stopped", () =>
         tolerating([304, 404], () => docker.getContainer(op.id).stop(ctx.stopTimeout !== undefined ? { t: ctx.stopTimeout } : {})),

@@ -9,7 +9,7 @@ import { planUp, type UpOptions } from "../plan/reconcile.js";
 import { runDag } from "./executor.js";
 import { withEnvironmentContent } from "./file-objects.js";
 import { imageIds, observeForUp, projectContainers } from "./observe.js";
-import { operationRunner } from "./operations.js";
+import { operationRunner, startsEarly } from "./operations.js";
 import { imagePulledAt } from "./pull.js";
 import type { Progress } from "./progress.js";
 import { completedSuccessfully, runningOrHealthy, waitFor } from "./wait.js";
@@ -49,6 +49,7 @@ export async function up(request: UpRequest): Promise<Plan> {
     });
   // One round trip to the engine: the images and what exists (every network and volume the project declares).
   const ids = imageIds(docker, images);
+  const early = startsPipelined(docker);
   const observing = observeForUp(docker, project.name, Object.values(project.networks).map((n) => n.name), Object.values(project.volumes).map((v) => v.name));
   observing.catch(() => {}); // awaited below, unless desiredNow fails first
   let desired = await desiredNow(ids);
@@ -67,9 +68,19 @@ export async function up(request: UpRequest): Promise<Plan> {
   for (const name of plan.unchanged) request.progress({ resource: `Container ${name}`, text: "Running", status: "done" });
   await runDag(plan.nodes, operationRunner({ docker, desired, progress: request.progress, version: request.version, stopTimeout: request.stopTimeout }), {
     parallel: request.parallel,
+    ...((await early) && { early: startsEarly }),
   });
   if (request.wait && !request.noStart) await waitForServices(docker, desired, request);
   return plan;
+}
+
+/**
+ * Whether starts may begin early (startsEarly): only berthd knows berth-after, and only on this machine is the
+ * client's clock the engine's, which the order's times are compared against.
+ */
+async function startsPipelined(docker: Docker): Promise<boolean> {
+  if (!(docker.modem as { socketPath?: string }).socketPath) return false;
+  return docker.version().then((v) => v.Platform?.Name === "berth", () => false);
 }
 
 /**

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEngine, stopEngine, type Engine } from "../integration/containers/helpers.js";
+import { monitorsUnder, startEngine, stopEngine, type Engine } from "../integration/containers/helpers.js";
 import { berthOk, root, runBerth } from "./run-berth.js";
 
 // Each service ends at once on SIGTERM (sleep as PID 1 would not), so stops take no grace period.
@@ -185,6 +185,41 @@ describe("berth up / ps / down (e2e, root)", function () {
     assert.match(up.stderr, /dependency failed to start: container demo-migrate-1 exited \(3\)\nlast log lines of demo-migrate-1:\n {2}migrating\n {2}boom\n/);
     const api = await engine.docker.getContainer("demo-api-1").inspect();
     assert.equal(api.State.Status, "created", "api was never started");
+    ok(["down"]);
+    assert.deepEqual(await ids(), {});
+  });
+
+  /** Services s0 ← s1 ← ... chained by depends_on (service_started); `broken` gets a command that cannot start. */
+  const chain = (count: number, broken?: number) => JSON.stringify({
+    name: "demo",
+    services: Object.fromEntries(Array.from({ length: count }, (_, i) => [`s${i}`, {
+      image: "berth/host", networks: ["back"], command: i === broken ? ["no-such-command"] : serve("true"),
+      ...(i > 0 && { depends_on: [`s${i - 1}`] }),
+    }])),
+    networks: { back: {} },
+  });
+
+  it("starts a service_started chain in order: each process after its dependency's (berthd prepares them at once)", async () => {
+    write(chain(6));
+    ok(["up", "-d"]);
+    const started = await Promise.all(Array.from({ length: 6 }, async (_, i) => (await engine.docker.getContainer(`demo-s${i}-1`).inspect()).State));
+    for (const [i, state] of started.entries()) {
+      assert.equal(state.Status, "running", `s${i}`);
+      if (i > 0) assert.ok(Date.parse(state.StartedAt) >= Date.parse(started[i - 1]!.StartedAt), `s${i} started at ${state.StartedAt}, before s${i - 1} at ${started[i - 1]!.StartedAt}`);
+    }
+    ok(["down"]);
+    assert.deepEqual(await ids(), {});
+  });
+
+  it("a start that fails in a service_started chain fails up, naming it, and nothing after it runs", async () => {
+    write(chain(5, 2));
+    const up = berth(["up", "-d"]);
+    assert.equal(up.status, 1, up.stderr);
+    const broken = await engine.docker.getContainer("demo-s2-1").inspect();
+    assert.match(up.stderr, new RegExp(`failed to start container ${broken.Id}: exec: "no-such-command": executable file not found`));
+    const status = async (i: number) => (await engine.docker.getContainer(`demo-s${i}-1`).inspect()).State.Status;
+    assert.deepEqual(await Promise.all([0, 1, 2, 3, 4].map(status)), ["running", "running", "created", "created", "created"]);
+    assert.deepEqual(monitorsUnder(engine.root).length, 2, "only s0's and s1's processes are left: none set up for s3 or s4");
     ok(["down"]);
     assert.deepEqual(await ids(), {});
   });

@@ -13,7 +13,7 @@ import {
 import { makeBusyboxRootfs, type BusyboxRootfs } from "./fixtures/busybox-rootfs.js";
 
 const DOCKER_DEFAULT_CAP_MASK = "00000000a80425fb";
-const FRAME = { stdin: 0, stdout: 1, stderr: 2, closeStdin: 3, resize: 4, start: 5 } as const;
+const FRAME = { stdin: 0, stdout: 1, stderr: 2, closeStdin: 3, resize: 4, start: 5, started: 6 } as const;
 
 interface Sandbox {
   root: string;
@@ -272,7 +272,21 @@ describe("berth-monitor", function () {
     const text = (type: number) => frames.filter((f) => f.type === type).map((f) => f.data).join("");
     assert.equal(text(FRAME.stdout), "ready\nhello\n");
     assert.equal(text(FRAME.stderr), "done\n");
+    assert.deepEqual(frames.filter((f) => f.type === FRAME.started).map((f) => f.data), [""], "the starter learns that execve succeeded");
     assert.equal((await finished(started)).exitCode, 0);
+  });
+
+  it("held: an execve that fails after the start frame is answered with its message and recorded", async () => {
+    // Found and executable, so the start reports the process ready; only execve itself can tell it is no program.
+    writeFileSync(join(sandbox.upper, "notelf"), "\x7fELF, but not really\n", { mode: 0o755 });
+    const started = await start(sandbox.spec({ argv: ["/notelf"], hold: true }));
+    const { socket, output } = await attach();
+    socket.write(frame(FRAME.start));
+    const frames = await output;
+    const message = 'exec: "/notelf": Exec format error';
+    assert.deepEqual(frames.filter((f) => f.type === FRAME.started).map((f) => f.data), [message]);
+    assert.deepEqual(readStartError(sandbox.state), { step: "exec", errno: 8, message });
+    assert.equal((await finished(started)).exitCode, 127);
   });
 
   it("TTY: the container's own /dev/pts, resize, input and output", async () => {
@@ -287,7 +301,7 @@ describe("berth-monitor", function () {
     socket.write(frame(FRAME.resize, size));
     socket.write(frame(FRAME.start));
     socket.write(frame(FRAME.stdin, Buffer.from("typed\r")));
-    const frames = await output;
+    const frames = (await output).filter((f) => f.type !== FRAME.started);
     assert.ok(frames.every((f) => f.type === FRAME.stdout), "a TTY has a single stream");
     const text = frames.map((f) => f.data).join("");
     assert.match(text, /tty=\/dev\/pts\/0 size=30 100 got=typed/);

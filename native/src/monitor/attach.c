@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,11 +18,15 @@ struct client {
   uint32_t remaining; /* payload bytes of the current frame still to read */
   unsigned char control[4];
   size_t control_len;
+  int awaits_start; /* sent FRAME_START and waits for FRAME_STARTED */
 };
 
 static int listener = -1;
 static const char *socket_name;
 static struct client clients[ATTACH_MAX_CLIENTS];
+/* execve's outcome once known, for the FRAME_STARTED answers. */
+static int start_known;
+static char start_failure[1024];
 
 int attach_listen(const char *name) {
   for (int i = 0; i < ATTACH_MAX_CLIENTS; i++) clients[i].fd = -1;
@@ -84,7 +89,9 @@ static void dispatch_control(struct client *c, const struct attach_handlers *h) 
       h->resize((unsigned)c->control[0] << 8 | c->control[1], (unsigned)c->control[2] << 8 | c->control[3]);
       break;
     case FRAME_START:
+      c->awaits_start = 1;
       h->start();
+      if (start_known) attach_answer_start(start_failure[0] ? start_failure : NULL);
       break;
   }
 }
@@ -130,15 +137,28 @@ void attach_handle(const struct pollfd *fds, int count, const struct attach_hand
   }
 }
 
-void attach_broadcast(enum frame_type type, const char *data, size_t len) {
+static void send_frame(struct client *c, enum frame_type type, const char *data, size_t len) {
   unsigned char header[8] = {(unsigned char)type, 0, 0, 0, (unsigned char)(len >> 24), (unsigned char)(len >> 16),
                              (unsigned char)(len >> 8), (unsigned char)len};
+  struct iovec iov[2] = {{header, sizeof header}, {(void *)data, len}};
+  ssize_t sent = writev(c->fd, iov, 2);
+  /* A partial frame would corrupt the stream, so a slow client loses its connection instead. */
+  if (sent != (ssize_t)(sizeof header + len)) drop(c);
+}
+
+void attach_broadcast(enum frame_type type, const char *data, size_t len) {
   for (int i = 0; i < ATTACH_MAX_CLIENTS; i++) {
-    if (clients[i].fd < 0) continue;
-    struct iovec iov[2] = {{header, sizeof header}, {(void *)data, len}};
-    ssize_t sent = writev(clients[i].fd, iov, 2);
-    /* A partial frame would corrupt the stream, so a slow client loses its connection instead. */
-    if (sent != (ssize_t)(sizeof header + len)) drop(&clients[i]);
+    if (clients[i].fd >= 0) send_frame(&clients[i], type, data, len);
+  }
+}
+
+void attach_answer_start(const char *failure) {
+  start_known = 1;
+  snprintf(start_failure, sizeof start_failure, "%s", failure != NULL ? failure : "");
+  for (int i = 0; i < ATTACH_MAX_CLIENTS; i++) {
+    if (clients[i].fd < 0 || !clients[i].awaits_start) continue;
+    clients[i].awaits_start = 0;
+    send_frame(&clients[i], FRAME_STARTED, start_failure, strlen(start_failure));
   }
 }
 

@@ -12,6 +12,7 @@ enum frame_type {
   FRAME_CLOSE_STDIN = 3,
   FRAME_RESIZE = 4, /* payload: rows, cols as big-endian uint16 */
   FRAME_START = 5,  /* releases a container created with hold=1 */
+  FRAME_STARTED = 6, /* monitor -> the client that sent FRAME_START: execve's outcome, empty or the failure message */
 };
 
 #define ATTACH_MAX_CLIENTS 16
@@ -38,6 +39,10 @@ void attach_handle(const struct pollfd *fds, int count, const struct attach_hand
 
 /* Sends one output frame to every client; a client that cannot take it within a second is dropped. */
 void attach_broadcast(enum frame_type type, const char *data, size_t len);
+
+/* Answers every client that sent FRAME_START, and those that send it later, with FRAME_STARTED: `failure` is
+ * NULL when execve succeeded. */
+void attach_answer_start(const char *failure);
 
 /* Closes every client and the listener and removes the socket file. */
 void attach_close(void);

@@ -201,6 +201,17 @@ static void write_exit(int status) {
   write_file_atomic("exit", text, (size_t)len);
 }
 
+/* execve's outcome after a held gate: a failure is recorded in `error` as at start, and answered to the starter. */
+static const char *late_exec_outcome(const struct child_report *report) {
+  if (report->step == STEP_READY) return NULL;
+  static char message[1024];
+  char text[2048];
+  describe_child_failure(&spec, report, message, sizeof message);
+  int len = snprintf(text, sizeof text, "step=%s\nerrno=%d\nmessage=%s\n", step_name(report->step), report->err, message);
+  write_file_atomic("error", text, (size_t)len);
+  return message;
+}
+
 static int monitor_main(const char *statedir, int exec_mode) {
   ensure_stdio_open();
   setsid(); /* fails only when already a session leader, which is just as good */
@@ -269,6 +280,7 @@ static int monitor_main(const char *statedir, int exec_mode) {
     if (read(m.report, &report, sizeof report) == sizeof report) fail_child(pid, &report);
     close(m.report);
     m.report = -1;
+    attach_answer_start(NULL);
   }
   len = snprintf(text, sizeof text, "%d\n", pid);
   if (write_file_atomic("pid", text, (size_t)len) != 0) fail_errno("start", "write pid");
@@ -277,15 +289,9 @@ static int monitor_main(const char *statedir, int exec_mode) {
   struct supervised c = {
       .pid = pid, .sigchld_fd = sigchld_fd, .stdout_fd = m.stdout_fd, .stderr_fd = m.stderr_fd,
       .stdin_fd = m.stdin_fd, .tty = spec.tty, .log_fd = log_fd, .report_fd = m.report, .gate_fd = m.gate,
+      .exec_outcome = late_exec_outcome,
   };
-  struct child_report late;
-  int status = supervise(&c, &late);
-  if (late.step != STEP_READY) {
-    char message[1024];
-    describe_child_failure(&spec, &late, message, sizeof message);
-    len = snprintf(error_text, sizeof error_text, "step=%s\nerrno=%d\nmessage=%s\n", step_name(late.step), late.err, message);
-    write_file_atomic("error", error_text, (size_t)len);
-  }
+  int status = supervise(&c);
   write_exit(status);
   attach_close();
   return 0;

@@ -88,9 +88,8 @@ static int reap(pid_t pid, int *status) {
   return found;
 }
 
-int supervise(struct supervised *c, struct child_report *late_failure) {
+int supervise(struct supervised *c) {
   current = c;
-  late_failure->step = STEP_READY;
   int status = 0, exited = 0;
   enum { SIGNALS, OUT, ERR, IN, REPORT, ATTACH };
   struct pollfd fds[ATTACH + 1 + ATTACH_MAX_CLIENTS];
@@ -112,9 +111,11 @@ int supervise(struct supervised *c, struct child_report *late_failure) {
     if (fds[ERR].revents && !forward_output(c->stderr_fd, &log_stderr, FRAME_STDERR)) close_output(&c->stderr_fd, &log_stderr);
     if (fds[IN].revents && c->stdin_fd >= 0) flush_stdin();
     if (fds[REPORT].revents) {
-      if (read(c->report_fd, late_failure, sizeof *late_failure) != sizeof *late_failure) late_failure->step = STEP_READY;
+      struct child_report report;
+      if (read(c->report_fd, &report, sizeof report) != sizeof report) report.step = STEP_READY; /* EOF: execve succeeded */
       close(c->report_fd);
       c->report_fd = -1;
+      attach_answer_start(c->exec_outcome(&report));
     }
     attach_handle(&fds[ATTACH], nattach, &handlers, stdin_space);
   }

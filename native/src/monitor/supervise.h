@@ -13,7 +13,9 @@ struct supervised {
   int log_fd;      /* container.log, or -1 (exec mode) */
   int report_fd;   /* still open when the gate was held: execve failures arrive here */
   int gate_fd;     /* write end while the container waits for FRAME_START, else -1 */
+  /* With the gate held: execve's outcome, once it arrives on report_fd; returns the failure message, or NULL. */
+  const char *(*exec_outcome)(const struct child_report *report);
 };
 
-/* Returns the container's wait status; `late_failure->step` is set (not STEP_READY) when execve failed. */
-int supervise(struct supervised *c, struct child_report *late_failure);
+/* Returns the container's wait status. */
+int supervise(struct supervised *c);

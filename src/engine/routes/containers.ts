@@ -4,7 +4,7 @@ import { attachContainer } from "../../runtime/container/attach.js";
 import { containerChanges, mountedPaths } from "../../runtime/container/changes.js";
 import { FRAME, resizePayload, sendFrame } from "../../runtime/container/attach-socket.js";
 import { conflict } from "../../runtime/container/errors.js";
-import type { Container, ContainerEvents, ContainerService, WaitCondition } from "../../runtime/container/lifecycle.js";
+import type { Container, ContainerEvents, ContainerService, StartOrder, WaitCondition } from "../../runtime/container/lifecycle.js";
 import type { CreateRequest } from "../../runtime/container/config.js";
 import { inspectContainer, summarizeContainer } from "../../runtime/container/inspect.js";
 import { streamLogs, writeAndDrain, type LogOptions } from "../../runtime/container/logs.js";
@@ -42,6 +42,24 @@ function archiveTarget(ctx: Context, containers: ContainerService): { c: Contain
   return { c: containers.get(ctx.params.id!), path };
 }
 
+/**
+ * berth's extension to POST /containers/{id}/start, `berth-after=CONTAINER@MS,...` (StartOrder: exec only once each
+ * CONTAINER runs or has started since MS); the start is cancelled if its client goes away while it waits.
+ */
+function startOrder(ctx: Context): StartOrder {
+  const text = ctx.query.string("berth-after");
+  if (!text) return {};
+  const after = text.split(",").map((item) => {
+    const at = item.lastIndexOf("@");
+    const since = Number(item.slice(at + 1));
+    if (at <= 0 || !/^\d+$/.test(item.slice(at + 1))) throw new ApiError(400, `invalid berth-after ${JSON.stringify(item)}: give CONTAINER@MILLISECONDS`);
+    return { ref: item.slice(0, at), since };
+  });
+  const cancelled = new AbortController();
+  ctx.res.once("close", () => cancelled.abort());
+  return { after, signal: cancelled.signal };
+}
+
 export function containerRoutes(deps: ContainerRouteDeps): Route[] {
   const { containers, volumes } = deps;
   const archiveSources = (c: Container): ArchiveSources => ({ rootfs: deps.images.rootfs(c.record.Image), volumes });
@@ -53,7 +71,7 @@ export function containerRoutes(deps: ContainerRouteDeps): Route[] {
       ctx.json(await containers.create(ctx.query.string("name"), body), 201);
     }),
     r("GET", "/containers/{id}/json", (ctx) => ctx.json(inspectContainer(containers.get(ctx.params.id!), volumes, deps.networks))),
-    r("POST", "/containers/{id}/start", noContent((ctx) => containers.start(ctx.params.id!))),
+    r("POST", "/containers/{id}/start", noContent((ctx) => containers.start(ctx.params.id!, "api", startOrder(ctx)))),
     r("POST", "/containers/{id}/stop", noContent((ctx) => {
       const timeoutSeconds = ctx.query.int("t") ?? ctx.query.int("timeout");
       const signal = ctx.query.string("signal");

@@ -4,7 +4,7 @@ import { closeSync, openSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 
-export const FRAME = { stdin: 0, stdout: 1, stderr: 2, closeStdin: 3, resize: 4, start: 5 } as const;
+export const FRAME = { stdin: 0, stdout: 1, stderr: 2, closeStdin: 3, resize: 4, start: 5, started: 6 } as const;
 
 /** sun_path holds 107 bytes and a NUL. */
 const MAX_SOCKET_PATH = 107;
@@ -70,4 +70,26 @@ export function frameReader(onFrame: (type: number, payload: Buffer) => void): (
       pending = pending.subarray(8 + length);
     }
   };
+}
+
+/**
+ * Releases a process set up with hold (the start frame), and resolves once it has called execve; rejects with the
+ * monitor's message when execve failed (e.g. a binary for another architecture).
+ */
+export async function release(dir: string): Promise<void> {
+  const socket = await connectAttach(dir);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.on("data", frameReader((type, payload) => {
+        if (type !== FRAME.started) return; // the process's output, for attachers
+        if (payload.length === 0) resolve();
+        else reject(new Error(payload.toString()));
+      }));
+      socket.once("error", reject);
+      socket.once("close", () => reject(new Error("berth-monitor ended before the process started")));
+      socket.write(encodeFrame(FRAME.start));
+    });
+  } finally {
+    socket.destroy();
+  }
 }

@@ -10,9 +10,9 @@ import { UserError } from "../../compose/errors.js";
 import { log } from "../../engine/log.js";
 import type { Cgroups, ContainerCgroup, Limits } from "../cgroups/index.js";
 import type { ImageStore } from "../image/store.js";
-import { encodeContainerSpec, pidfdOpen, pidfdSendSignal, readExitRecord, readStartError, startMonitor, waitPid } from "../native.js";
+import { encodeContainerSpec, pidfdOpen, pidfdSendSignal, readExitRecord, readStartError, startMonitor, waitPid, type StartedMonitor } from "../native.js";
 import { findContainers, removeOrphanCgroups } from "./adopt.js";
-import { FRAME, resizePayload, sendFrame } from "./attach-socket.js";
+import { FRAME, release, resizePayload, sendFrame } from "./attach-socket.js";
 import { mountOrder, planMounts, type MountConfig } from "../volume/mounts.js";
 import { createMounts, startMounts, volumeNames, type ContainerMount } from "../volume/setup.js";
 import type { VolumeStore } from "../volume/store.js";
@@ -21,7 +21,7 @@ import { publishTarget, type PortMap, type PortPublisher } from "../network/port
 import { checkHostConfig, commandOf, mergeConfig, type CreateRequest } from "./config.js";
 import { conflict, invalid, notFound, NotModifiedError, startFailureCode } from "./errors.js";
 import { hostnameFile, writeEtcFiles } from "./etc-files.js";
-import { addressesOf, attachment, checkConnectable, connectRequest, joinNetworks, leaveNetworks, netnsPath, planNetworks } from "./networking.js";
+import { addressesOf, attachment, checkConnectable, connectNetworks, connectRequest, leaveNetworks, makeNetns, netnsPath, planNetworks } from "./networking.js";
 import { checkName, generateName, newId } from "./names.js";
 import { containerPaths, containersDir, writeRecord, ZERO_TIME, type ContainerPaths, type ContainerRecord } from "./record.js";
 import { containerSpec, signalNumber } from "./spec.js";
@@ -58,6 +58,17 @@ export interface WaitResult {
 
 export type WaitCondition = "not-running" | "next-exit" | "removed";
 
+/**
+ * berth's extension to a start (POST start's `berth-after`, see engine/routes/containers.ts): the process is set up
+ * at once, but execs only once each container of `after` runs or has started since `since` (ms since the epoch, taken
+ * by the client before it asked for that start). berth's orchestrator so prepares a service_started chain all at once.
+ */
+export interface StartOrder {
+  after?: readonly { ref: string; since: number }[];
+  /** Aborts a start still waiting (its client went away): the process set up for it goes. */
+  signal?: AbortSignal;
+}
+
 /** Someone who attaches before start: connects once the process is set up, before it is released. */
 export type AttachGate = () => Promise<void>;
 
@@ -90,6 +101,8 @@ export class Container {
   cgroup?: ContainerCgroup;
   readonly paths: ContainerPaths;
   readonly exitListeners = new Set<() => void>();
+  /** Called after each start attempt, whether it succeeded or not. */
+  readonly startListeners = new Set<() => void>();
   readonly removedListeners = new Set<() => void>();
   readonly attachGates = new Set<AttachGate>();
   /** Serializes operations on this container. */
@@ -290,17 +303,27 @@ export class ContainerService {
    * `by` "policy" is a restart policy's start at the end of its back-off: it does nothing once a stop, kill or
    * removal ended the back-off. A start through the API resets RestartCount and the manual stop, as dockerd's does.
    */
-  start(ref: string, by: "api" | "policy" = "api"): Promise<void> {
+  start(ref: string, by: "api" | "policy" = "api", order: StartOrder = {}): Promise<void> {
     const c = this.get(ref);
+    const after = (order.after ?? []).map(({ ref, since }) => ({ dependency: this.get(ref), since }));
     return this.#serial(c, async () => {
       const restarting = c.record.State.Status === "restarting";
       if (by === "policy" && !restarting) return;
       if (by === "api" && restarting) throw new NotModifiedError(`container ${c.id} is restarting`);
-      await this.#start(c);
+      await this.#start(c, () => Promise.all(after.map(({ dependency, since }) => startedSince(dependency, since, order.signal))));
     });
   }
 
-  async #start(c: Container): Promise<void> {
+  /** `released` resolves when the process, set up, may exec (StartOrder). */
+  async #start(c: Container, released?: () => Promise<unknown>): Promise<void> {
+    try {
+      await this.#launch(c, released);
+    } finally {
+      for (const listener of [...c.startListeners]) listener();
+    }
+  }
+
+  async #launch(c: Container, released?: () => Promise<unknown>): Promise<void> {
     const { record } = c;
     if (record.State.Status === "paused") throw conflict(`cannot start a paused container, try unpause instead`);
     if (c.running) throw new NotModifiedError(`container ${record.Id} is already started`);
@@ -310,17 +333,26 @@ export class ContainerService {
     const net = this.#network(record);
     const { cgroup, warnings } = await this.options.cgroups.createCgroup(record.Id, limitsOf(record)).catch(asInvalid);
     for (const warning of warnings) log("warn", `container ${record.Id}: ${warning}`);
-    const hold = c.attachGates.size > 0;
-    let started;
+    // Held at its gate until its endpoints are connected (while the monitor sets it up), attachers are in and it is released.
+    const hold = record.Networks !== undefined || c.attachGates.size > 0 || released !== undefined;
+    let started: StartedMonitor | undefined;
     try {
       // The root directory of the overlay takes the upper dir's mode: every user in the container must traverse it.
       for (const dir of [c.paths.upper, c.paths.work, c.paths.rootfs]) await mkdir(dir, { recursive: true, mode: 0o755 });
       const mounts = await startMounts(record.Mounts, this.options.volumes, rootfs.lowerDirs);
-      const netns = record.Networks ? await this.#joinNetworks(c) : undefined;
+      await c.networkTeardown;
+      const netns = record.Networks ? await makeNetns(c.dir) : undefined;
       const spec = containerSpec({ record, paths: c.paths, rootfs, identity, cgroups: cgroup.procsFiles(), net: netns ?? net, hold, mounts });
       await writeFile(join(c.dir, "spec"), encodeContainerSpec(spec), { mode: 0o600 });
-      started = await startMonitor(c.dir);
+      // A failure of either still waits for the other, so that the catch below knows what to undo.
+      const [spawned, joined] = await Promise.allSettled([startMonitor(c.dir), netns && this.#connectNetworks(c, netns)]);
+      if (spawned.status === "fulfilled") started = spawned.value;
+      if (joined.status === "rejected") throw joined.reason;
+      if (spawned.status === "rejected") throw spawned.reason;
+      await released?.();
+      if (hold) await this.#release(c);
     } catch (err) {
+      if (started) await this.#abandon(started);
       await cgroup.remove();
       await this.#leaveNetworks(c).catch(() => undefined);
       const failure = readStartError(c.dir);
@@ -332,27 +364,42 @@ export class ContainerService {
       if (record.HostConfig.AutoRemove) void this.remove(c.id, { volumes: true }).catch(() => undefined);
       throw invalid(`failed to start container ${record.Id}: ${message}`);
     }
+    const { pid, monitorPid } = started!; // set, or the catch above threw
     c.cgroup = cgroup;
     Object.assign(record.State, {
-      Status: "running", Pid: started.pid, MonitorPid: started.monitorPid, ExitCode: 0, Error: "", OOMKilled: false,
+      Status: "running", Pid: pid, MonitorPid: monitorPid, ExitCode: 0, Error: "", OOMKilled: false,
       StartedAt: new Date().toISOString(),
     });
     // "start" goes out before anything can record the exit, so that clients see start before die.
     this.options.events("start", record);
-    c.exited = this.#watch(c, started.monitorPid);
+    c.exited = this.#watch(c, monitorPid);
     await this.#persist(c);
-    if (hold) await this.#release(c);
     this.hooks.started(c);
   }
 
-  /** Lets attachers connect to a process set up with hold, sizes its TTY (ConsoleSize), then sends it the start frame. */
+  /** Lets attachers connect to a process set up with hold, sizes its TTY (ConsoleSize), then lets it execve. */
   async #release(c: Container): Promise<void> {
     const gates = [...c.attachGates];
     c.attachGates.clear();
     await Promise.allSettled(gates.map((gate) => gate()));
     const [rows = 0, cols = 0] = c.record.HostConfig.ConsoleSize ?? [];
     if (c.record.Config.Tty && rows > 0 && cols > 0) await sendFrame(c.dir, FRAME.resize, resizePayload(rows, cols));
-    await sendFrame(c.dir, FRAME.start);
+    await release(c.dir);
+  }
+
+  /** A start that failed after the monitor set the process up: the process goes, and the monitor with it. */
+  async #abandon(started: StartedMonitor): Promise<void> {
+    try {
+      const fd = pidfdOpen(started.pid);
+      try {
+        pidfdSendSignal(fd, 9);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err; // ended already (execve failed)
+    }
+    await waitPid(started.monitorPid).catch(() => undefined); // ESRCH: the monitor ended already
   }
 
   /** The monitor's net for the modes without endpoints: the host's, another container's, or (none) loopback only. */
@@ -366,12 +413,11 @@ export class ContainerService {
   }
 
   /**
-   * The container's namespace with its endpoints, once the last run's teardown is done; then /etc/hosts with its
-   * addresses and resolv.conf with its network's DNS server.
+   * The container's endpoints in its namespace, and its published ports; then /etc/hosts with its addresses and
+   * resolv.conf with its network's DNS server, rewritten in place (the process has them mounted already).
    */
-  async #joinNetworks(c: Container): Promise<string> {
-    await c.networkTeardown;
-    const netns = await joinNetworks(this.options.networks, c.record, c.dir);
+  async #connectNetworks(c: Container, netns: string): Promise<void> {
+    await connectNetworks(this.options.networks, c.record, netns);
     // The endpoints have their addresses now, and the process has not started: its ports answer from its first instant.
     const target = publishTarget(this.options.networks, c.id, (c.record.Networks ?? []).map((a) => a.NetworkID));
     const { HostConfig, Config } = c.record;
@@ -380,7 +426,6 @@ export class ContainerService {
       c.ports = await this.options.ports.publish(c.id, target, request);
     }
     await this.#updateEtcFiles(c);
-    return netns;
   }
 
   /**
@@ -694,6 +739,28 @@ export class ContainerService {
     c.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Resolves once `c` runs or has started since `since` (StartOrder); rejects when a start of it fails or it is removed meanwhile, or on `signal`. */
+function startedSince(c: Container, since: number, signal?: AbortSignal): Promise<void> {
+  const started = () => c.running || Date.parse(c.record.State.StartedAt) >= since;
+  if (started()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      c.startListeners.delete(attempted);
+      c.removedListeners.delete(removed);
+      signal?.removeEventListener("abort", aborted);
+      if (err) reject(err);
+      else resolve();
+    };
+    const attempted = () => done(started() ? undefined : conflict(`${c.record.Name} failed to start: ${c.record.State.Error}`));
+    const removed = () => done(conflict(`${c.record.Name} was removed before it started`));
+    const aborted = () => done(conflict(`the start was cancelled while it waited for ${c.record.Name}`));
+    c.startListeners.add(attempted);
+    c.removedListeners.add(removed);
+    if (signal?.aborted) aborted();
+    else signal?.addEventListener("abort", aborted, { once: true });
+  });
 }
 
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {

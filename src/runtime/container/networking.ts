@@ -88,17 +88,16 @@ export function connectRequest(networks: NetworkService, record: ContainerRecord
   };
 }
 
-/** Makes the container's namespace and connects its networks in order (eth0, eth1, ...); all or nothing. */
-export async function joinNetworks(networks: NetworkService, record: ContainerRecord, dir: string): Promise<string> {
+/** Makes the container's namespace, empty but for loopback; returns its path. */
+export async function makeNetns(dir: string): Promise<string> {
   const netns = netnsPath(dir);
   await createNetns(netns);
-  try {
-    for (const a of record.Networks ?? []) await networks.connect(a.NetworkID, connectRequest(networks, record, netns, a));
-  } catch (err) {
-    await leaveNetworks(networks, record.Id, dir);
-    throw err;
-  }
   return netns;
+}
+
+/** Connects the container's networks in its namespace, in order (eth0, eth1, ...); leaveNetworks undoes it. */
+export async function connectNetworks(networks: NetworkService, record: ContainerRecord, netns: string): Promise<void> {
+  for (const a of record.Networks ?? []) await networks.connect(a.NetworkID, connectRequest(networks, record, netns, a));
 }
 
 /**

@@ -74,13 +74,22 @@ export function volumeNames(mounts: readonly ContainerMount[]): string[] {
 }
 
 /** Prepares the host side of each mount and lists them for the monitor; `lowerDirs` are the image's layers, topmost first. */
+/** A Binds source that is missing becomes a directory, as in dockerd; an existing file is bound as it is. */
+function makeSourceDirectory(source: string): void {
+  try {
+    mkdirSync(source, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+}
+
 export async function startMounts(mounts: readonly ContainerMount[], store: VolumeStore, lowerDirs: readonly string[]): Promise<RuntimeMount[]> {
   const runtime: RuntimeMount[] = [];
   for (const mount of mounts) {
     if (mount.type === "tmpfs") {
       runtime.push({ kind: "tmpfs", target: mount.target, options: mount.options });
     } else if (mount.type === "bind") {
-      if (mount.createSource) mkdirSync(mount.source, { recursive: true, mode: 0o755 });
+      if (mount.createSource) makeSourceDirectory(mount.source);
       else checkBindSource(mount);
       runtime.push({ kind: "bind", source: mount.source, target: mount.target, options: bindOptions(mount.readOnly, mount.propagation) });
     } else {

@@ -1,7 +1,9 @@
 // Containers through dockerode against a real berthd: create, start, wait, logs, inspect, list, remove,
 // then stop, kill, restart, pause, rename — with the events each one emits.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type Docker from "dockerode";
 import { BUSYBOX, demux, monitorsUnder, useEngine, type Engine } from "./helpers.js";
 
@@ -104,6 +106,26 @@ describe("containers: lifecycle through dockerode (integration, root)", function
     assert.equal(state.ExitCode, 127);
     assert.match(state.Error, /executable file not found/);
     await container.remove();
+  });
+
+  it("reports an execve failure on start too when the process waited for its network (exec format error: 126)", async () => {
+    // Found and executable, so the monitor sets the process up; only execve, after the endpoints are in, tells.
+    const dir = mkdtempSync(join(tmpdir(), "berth-notelf-"));
+    writeFileSync(join(dir, "notelf"), "\x7fELF, but not really\n", { mode: 0o755 });
+    try {
+      const container = await docker.createContainer({ Image: BUSYBOX, Cmd: ["/notelf"], HostConfig: { Binds: [`${dir}/notelf:/notelf:ro`] } });
+      assert.ok((await container.inspect()).HostConfig.NetworkMode !== "none", "on the default network: held until connected");
+      await assert.rejects(container.start(), (err: { statusCode: number; message: string }) =>
+        err.statusCode === 400 && /exec: "\/notelf": Exec format error/.test(err.message));
+      const state = (await container.inspect()).State;
+      assert.equal(state.Status, "created");
+      assert.equal(state.ExitCode, 126);
+      assert.match(state.Error, /Exec format error/);
+      assert.deepEqual(monitorsUnder(engine.root), []);
+      await container.remove();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stops with StopSignal then SIGKILL after the timeout; kill, restart, pause, unpause and rename", async () => {

@@ -60,6 +60,47 @@ describe("executor: runs a plan's DAG", () => {
     assert.deepEqual(gate.log, ["start net", "start vol", "end net", "start web", "end vol", "start db", "end web", "end db", "start start-web", "end start-web"]);
   });
 
+  it("begins a node early where `early` allows, once those dependencies have begun, and tells it which still run", async () => {
+    const gate = new Gate();
+    const told = new Map<string, string[]>();
+    const run = (n: DagNode, _signal: AbortSignal, running: DagNode[]) => {
+      told.set(n.id, running.map((d) => d.id));
+      return gate.run(n);
+    };
+    const startOf = (id: string) => id.startsWith("start-");
+    const nodes = [node("create-a"), node("create-b"), node("start-a", "create-a"), node("start-b", "create-b", "start-a"), node("wait-b", "start-b")];
+    const done = runDag(nodes, run, { early: (n, dependency) => startOf(n.id) && startOf(dependency.id) });
+    await gate.until("create-a", "create-b");
+    gate.release("create-b");
+    await gate.until("create-a");
+    gate.release("create-a");
+    // start-b waits for no end: start-a has begun, and create-b is done.
+    await gate.until("start-a", "start-b");
+    assert.deepEqual(told.get("start-b"), ["start-a"]);
+    assert.deepEqual(told.get("start-a"), []);
+    gate.release("start-b");
+    gate.release("start-a");
+    // A dependency `early` does not allow (wait-b on start-b) still has to end first.
+    await gate.until("wait-b");
+    gate.release("wait-b");
+    await done;
+  });
+
+  it("never begins a node early after a dependency that is only queued (--parallel)", async () => {
+    const gate = new Gate();
+    const early = () => true;
+    const done = runDag([node("x"), node("a"), node("b", "a")], gate.run, { parallel: 1, early });
+    await gate.until("x");
+    assert.deepEqual(gate.log, ["start x"], "b may not begin while a waits for a slot");
+    gate.release("x");
+    await gate.until("a");
+    gate.release("a");
+    await gate.until("b");
+    gate.release("b");
+    await done;
+    assert.deepEqual(gate.log, ["start x", "end x", "start a", "end a", "start b", "end b"]);
+  });
+
   it("never runs more than --parallel nodes at a time, and runs them all", async () => {
     const gate = new Gate();
     const nodes = ["a", "b", "c", "d", "e"].map((id) => node(id));
