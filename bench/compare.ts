@@ -47,7 +47,7 @@ try {
         const socket = localSocket(f.side.root);
         if (hostConfig) {
           const ms = await lifecycleRound(f.docker, hostConfig);
-          if (i >= 0) f.ups.push(ms), f.downs.push(0);
+          if (i >= 0) f.ups.push(ms);
           continue;
         }
         const up = timeBerth(f.side.berth, f.dir, socket, ["up", "-d", "--wait"]);
@@ -56,10 +56,10 @@ try {
       }
     }
     for (const f of figures) {
-      console.log(
-        `${name.padEnd(8)} up median ${median(f.ups).toFixed(0).padStart(5)} ms  min ${Math.min(...f.ups).toFixed(0).padStart(5)} ms   ` +
-          `down median ${median(f.downs).toFixed(0).padStart(5)} ms  min ${Math.min(...f.downs).toFixed(0).padStart(5)} ms   ${f.side.label} (${runs} runs)`,
-      );
+      const figure = (samples: number[]) =>
+        `median ${median(samples).toFixed(hostConfig ? 1 : 0).padStart(5)} ms  min ${Math.min(...samples).toFixed(hostConfig ? 1 : 0).padStart(5)} ms`;
+      const phases = hostConfig ? `create→start→exit→delete ${figure(f.ups)}` : `up ${figure(f.ups)}   down ${figure(f.downs)}`;
+      console.log(`${name.padEnd(8)} ${phases}   ${f.side.label} (${runs} runs)`);
     }
   }
 } finally {

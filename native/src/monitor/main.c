@@ -31,6 +31,7 @@
 #include "supervise.h"
 
 static struct spec spec;
+static pid_t child_pid;
 
 /* Tells whoever spawned us how the start went ("ok <pid>" or "error <message>"), then lets go of stdout. */
 static void report_start(const char *fmt, ...) {
@@ -201,10 +202,23 @@ static void write_exit(int status) {
   write_file_atomic("exit", text, (size_t)len);
 }
 
+/* The `pid` file says the process runs: berthd, restarted, adopts a container whose monitor has one. */
+static int record_pid(void) {
+  char text[32];
+  int len = snprintf(text, sizeof text, "%d\n", child_pid);
+  return write_file_atomic("pid", text, (size_t)len);
+}
+
 /* execve's outcome after a held gate: a failure is recorded in `error` as at start, and answered to the starter. */
 static const char *late_exec_outcome(const struct child_report *report) {
-  if (report->step == STEP_READY) return NULL;
   static char message[1024];
+  if (report->step == STEP_READY) {
+    if (record_pid() == 0) return NULL;
+    /* Unrecorded, it would not be adopted after a restart of berthd: it must not run at all. */
+    snprintf(message, sizeof message, "write pid: %s", strerror(errno));
+    kill(child_pid, SIGKILL);
+    return message;
+  }
   char text[2048];
   describe_child_failure(&spec, report, message, sizeof message);
   int len = snprintf(text, sizeof text, "step=%s\nerrno=%d\nmessage=%s\n", step_name(report->step), report->err, message);
@@ -254,6 +268,7 @@ static int monitor_main(const char *statedir, int exec_mode) {
   struct clone_args args = {.flags = flags, .exit_signal = SIGCHLD};
   pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0) fail_errno("start", "clone3");
+  child_pid = pid;
   if (pid == 0) {
     if (exec_mode) child_exec(&l);
     child_run(&l);
@@ -282,8 +297,11 @@ static int monitor_main(const char *statedir, int exec_mode) {
     m.report = -1;
     attach_answer_start(NULL);
   }
-  len = snprintf(text, sizeof text, "%d\n", pid);
-  if (write_file_atomic("pid", text, (size_t)len) != 0) fail_errno("start", "write pid");
+  /* Held, it is not running yet: its pid is recorded once execve succeeded (late_exec_outcome). */
+  if (!spec.hold && record_pid() != 0) {
+    kill(pid, SIGKILL);
+    fail_errno("start", "write pid");
+  }
   report_start("ok %d\n", pid);
 
   struct supervised c = {

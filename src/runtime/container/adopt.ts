@@ -1,8 +1,9 @@
 // What berthd finds on disk when it starts: every container, and whether its monitor still runs. Containers
 // outlive berthd (their monitors own them), so a restarted berthd picks them up where they are.
-import { readFile, readlink, rm } from "node:fs/promises";
+import { readFile, readlink, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Cgroups } from "../cgroups/index.js";
+import { waitPid } from "../native.js";
 import { containersDir, readRecord, scanContainersDir, type ContainerRecord } from "./record.js";
 
 export interface Found {
@@ -12,6 +13,8 @@ export interface Found {
   monitorPid?: number;
   /** Host pid of the container's process, while the monitor runs. */
   pid?: number;
+  /** When the process started (its pid file was written), while the monitor runs. */
+  startedAt?: string;
 }
 
 async function readPidFile(path: string): Promise<number | undefined> {
@@ -43,9 +46,26 @@ export async function findContainers(root: string): Promise<Found[]> {
     const record = await readRecord(dir);
     const monitorPid = await liveMonitor(dir);
     const pid = monitorPid === undefined ? undefined : await readPidFile(join(dir, "pid"));
-    found.push({ dir, record, ...(monitorPid !== undefined && { monitorPid }), ...(pid !== undefined && { pid }) });
+    if (monitorPid !== undefined && pid === undefined) {
+      // A process set up and held at its gate (it has no pid file until it execs) by a start that berthd's end cut
+      // short: it never ran, and goes (without its monitor, it ends at the gate).
+      await endMonitor(monitorPid);
+      found.push({ dir, record });
+      continue;
+    }
+    const startedAt = monitorPid === undefined ? undefined : (await stat(join(dir, "pid"))).mtime.toISOString();
+    found.push({ dir, record, ...(monitorPid !== undefined && { monitorPid, pid, startedAt }) });
   }
   return found;
+}
+
+async function endMonitor(monitorPid: number): Promise<void> {
+  try {
+    process.kill(monitorPid, "SIGKILL");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+  }
+  await waitPid(monitorPid).catch(() => undefined); // ESRCH: it ended already
 }
 
 /** Kills and removes every cgroup of this daemon whose container is not running (left by a crash). */

@@ -103,6 +103,8 @@ export class Container {
   readonly exitListeners = new Set<() => void>();
   /** Called after each start attempt, whether it succeeded or not. */
   readonly startListeners = new Set<() => void>();
+  /** Cancels a start that waits for other containers (StartOrder): a stop, kill or removal does not wait behind it. */
+  cancelWaitingStart?: () => void;
   readonly removedListeners = new Set<() => void>();
   readonly attachGates = new Set<AttachGate>();
   /** Serializes operations on this container. */
@@ -145,12 +147,14 @@ export class ContainerService {
     const service = new ContainerService(options);
     await mkdir(containersDir(options.root), { recursive: true, mode: 0o700 });
     const found = await findContainers(options.root);
-    for (const { dir, record, monitorPid, pid } of found) {
+    for (const { dir, record, monitorPid, pid, startedAt } of found) {
       const c = new Container(dir, record);
       service.#containers.set(record.Id, c);
       if (monitorPid !== undefined) {
         c.cgroup = await options.cgroups.open(record.Id);
         const paused = (await c.cgroup?.isFrozen()) ?? false;
+        // Its start answered, but berthd ended before the record said so.
+        if (!c.running) Object.assign(record.State, { StartedAt: startedAt, ExitCode: 0, Error: "", OOMKilled: false });
         Object.assign(record.State, { Status: paused ? "paused" : "running", MonitorPid: monitorPid, Pid: pid ?? record.State.Pid });
         c.exited = service.#watch(c, monitorPid);
       } else if (c.running || record.State.MonitorPid !== 0) {
@@ -306,12 +310,24 @@ export class ContainerService {
   start(ref: string, by: "api" | "policy" = "api", order: StartOrder = {}): Promise<void> {
     const c = this.get(ref);
     const after = (order.after ?? []).map(({ ref, since }) => ({ dependency: this.get(ref), since }));
+    if (after.length === 0) return this.#serial(c, () => this.#apiStart(c, by));
+    const cancelled = new AbortController();
+    const signal = order.signal ? AbortSignal.any([order.signal, cancelled.signal]) : cancelled.signal;
     return this.#serial(c, async () => {
-      const restarting = c.record.State.Status === "restarting";
-      if (by === "policy" && !restarting) return;
-      if (by === "api" && restarting) throw new NotModifiedError(`container ${c.id} is restarting`);
-      await this.#start(c, () => Promise.all(after.map(({ dependency, since }) => startedSince(dependency, since, order.signal))));
+      c.cancelWaitingStart = () => cancelled.abort();
+      try {
+        await this.#apiStart(c, by, () => Promise.all(after.map(({ dependency, since }) => startedSince(dependency, since, signal))));
+      } finally {
+        c.cancelWaitingStart = undefined;
+      }
     });
+  }
+
+  async #apiStart(c: Container, by: "api" | "policy", released?: () => Promise<unknown>): Promise<void> {
+    const restarting = c.record.State.Status === "restarting";
+    if (by === "policy" && !restarting) return;
+    if (by === "api" && restarting) throw new NotModifiedError(`container ${c.id} is restarting`);
+    await this.#start(c, released);
   }
 
   /** `released` resolves when the process, set up, may exec (StartOrder). */
@@ -373,7 +389,8 @@ export class ContainerService {
     // "start" goes out before anything can record the exit, so that clients see start before die.
     this.options.events("start", record);
     c.exited = this.#watch(c, monitorPid);
-    await this.#persist(c);
+    // Written after the answer: the monitor's pid file already says that it runs, and since when (see open).
+    this.#persist(c).catch((err: Error) => log("error", `container ${c.id}: writing its record failed: ${err.message}`));
     this.hooks.started(c);
   }
 
@@ -559,6 +576,7 @@ export class ContainerService {
   /** StopSignal, then SIGKILL after `timeoutSeconds` (the request's t, else StopTimeout, else 10; -1 waits forever). */
   stop(ref: string, options: { timeoutSeconds?: number; signal?: string } = {}): Promise<void> {
     const c = this.get(ref);
+    c.cancelWaitingStart?.();
     return this.#serial(c, async () => {
       if (c.record.State.Status === "restarting") {
         await this.#endBackOff(c);
@@ -584,6 +602,7 @@ export class ContainerService {
 
   kill(ref: string, signal = "SIGKILL"): Promise<void> {
     const c = this.get(ref);
+    c.cancelWaitingStart?.();
     const number = signalNumber(signal);
     return this.#serial(c, async () => {
       if (c.record.State.Status === "restarting") return this.#endBackOff(c);
@@ -629,6 +648,7 @@ export class ContainerService {
   /** `volumes` (`rm -v`) also removes the container's anonymous volumes that no other container uses. */
   remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const c = this.get(ref);
+    c.cancelWaitingStart?.();
     return this.#serial(c, async () => {
       if (!this.#containers.has(c.id)) return; // removed while this call waited its turn (AutoRemove)
       if (c.running || c.record.State.Status === "restarting") {
@@ -650,7 +670,8 @@ export class ContainerService {
       await c.writes;
       const doomed = join(containersDir(this.options.root), `.removing-${c.id}`);
       await rename(c.dir, doomed);
-      await rm(doomed, { recursive: true, force: true });
+      // Gone once out of place: its files go after the answer (or at the next start, if berthd ends first).
+      void rm(doomed, { recursive: true, force: true }).catch((err: Error) => log("warn", `container ${c.id}: deleting its files failed: ${err.message}`));
       if (options.volumes) await this.#removeAnonymousVolumes(c.record.Mounts);
       this.options.events("destroy", c.record);
       for (const listener of [...c.removedListeners]) listener();

@@ -1,12 +1,13 @@
 // berthd killed with SIGKILL while containers run: they keep running, and a new berthd on the same root
 // finds them all, their logs, and the exit of one that ended meanwhile; crash leftovers are cleaned up.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { cgroupGroup } from "../../../src/engine/daemon.js";
 import { alive, startBerthd } from "../engine/berthd.js";
-import { BUSYBOX, cgroupDirs, demux, loadBusybox, startEngine, stopEngine, type Engine } from "./helpers.js";
+import { isNetns } from "../../../src/runtime/network/netns.js";
+import { BUSYBOX, cgroupDirs, demux, loadBusybox, monitorsUnder, startEngine, stopEngine, type Engine } from "./helpers.js";
 
 describe("containers: berthd crash and adoption (integration, root)", function () {
   this.timeout(60_000);
@@ -36,6 +37,11 @@ describe("containers: berthd crash and adoption (integration, root)", function (
     assert.ok(pids.every(alive), "every container outlives berthd");
     // Meanwhile: one container ends, a create is cut short, a cgroup is left without a container.
     process.kill(pids[4]!, "SIGKILL");
+    // And one start answered, but its record was never written (written after the answer).
+    const unwritten = join(root, "containers", ids[1]!, "config.json");
+    const { State: started } = JSON.parse(readFileSync(unwritten, "utf8"));
+    const record = JSON.parse(readFileSync(unwritten, "utf8"));
+    writeFileSync(unwritten, JSON.stringify({ ...record, State: { ...record.State, Status: "created", StartedAt: "0001-01-01T00:00:00Z", Pid: 0, MonitorPid: 0 } }));
     mkdirSync(join(root, "containers", ".creating-cut-short"));
     const orphan = join(cgroupDirs(cgroupGroup(root))[0]!, "orphan");
     mkdirSync(orphan);
@@ -45,6 +51,9 @@ describe("containers: berthd crash and adoption (integration, root)", function (
     const listed = await docker.listContainers({ all: true, filters: { label: ["crash=test"] } });
     const byName = new Map(listed.map((c) => [c.Names[0], c]));
     for (let i = 1; i <= 4; i++) assert.equal(byName.get(`/survivor${i}`)?.State, "running", `survivor${i} is running`);
+    const adopted = (await docker.getContainer(ids[1]!).inspect()).State;
+    assert.equal(adopted.Pid, pids[1]);
+    assert.ok(Math.abs(Date.parse(adopted.StartedAt) - Date.parse(started.StartedAt)) < 1000, `started at ${adopted.StartedAt}, not ${started.StartedAt}`);
     const ended = await docker.getContainer(ids[4]!).inspect();
     assert.equal(ended.State.Status, "exited");
     assert.equal(ended.State.ExitCode, 137);
@@ -67,5 +76,30 @@ describe("containers: berthd crash and adoption (integration, root)", function (
     await first.kill();
     const out = await demux(engine.docker, (await first.logs({ stdout: true, follow: true })) as unknown as NodeJS.ReadableStream);
     assert.match(out.stdout, /^hello from \d\n$/);
+  });
+
+  it("rolls back a start that the crash cut short while its process, set up, waited at its gate", async () => {
+    const { root } = engine;
+    let docker = engine.docker;
+    const held = await docker.createContainer({ Image: BUSYBOX, name: "held", Cmd: ["sleep", "300"] });
+    await docker.createContainer({ Image: BUSYBOX, name: "never", Cmd: ["true"] });
+    const dir = join(root, "containers", held.id);
+    const heldMonitors = () => monitorsUnder(root).filter((pid) => readlinkSync(`/proc/${pid}/cwd`) === dir);
+    const starting = held.start({ "berth-after": `never@${Date.now()}` } as Docker.ContainerStartOptions).catch(() => undefined);
+    for (let i = 0; i < 250 && heldMonitors().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(heldMonitors().length, 1, "the process is set up and held");
+
+    engine.daemon.child.kill("SIGKILL");
+    await engine.daemon.exited;
+    await starting;
+    engine.daemon = await startBerthd(root);
+    docker = engine.docker = new Docker({ socketPath: engine.daemon.socket });
+    assert.equal((await held.inspect()).State.Status, "created");
+    assert.deepEqual(heldMonitors(), [], "its monitor is gone");
+    for (const group of cgroupDirs(cgroupGroup(root))) assert.equal(existsSync(join(group, held.id)), false, `its cgroup in ${group} is gone`);
+    assert.equal(await isNetns(join(dir, "netns")), false, "its network namespace is gone");
+    await docker.getContainer(held.id).start();
+    assert.equal((await docker.getContainer(held.id).inspect()).State.Status, "running");
+    await docker.getContainer(held.id).remove({ force: true });
   });
 });

@@ -50,12 +50,16 @@ export async function loadBusybox(docker: Docker): Promise<void> {
   assert.match(text, /Loaded image: busybox:latest/);
 }
 
-/** Every berth-monitor process whose state directory is under `root`. */
+/**
+ * Every berth-monitor process whose state directory is under `root`. A container's process is a clone of its
+ * monitor until it execs, in the state directory until it has its root: it is told apart by its own pid namespace.
+ */
 export function monitorsUnder(root: string): number[] {
   const monitor = monitorPath();
+  const inOwnPidNamespace = (pid: number) => /^NSpid:\s+\d+\s+\d+/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
   return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
     try {
-      return readlinkSync(`/proc/${pid}/exe`) === monitor && readlinkSync(`/proc/${pid}/cwd`).startsWith(root);
+      return readlinkSync(`/proc/${pid}/exe`) === monitor && readlinkSync(`/proc/${pid}/cwd`).startsWith(root) && !inOwnPidNamespace(pid);
     } catch {
       return false;
     }

@@ -85,6 +85,19 @@ describe("containers: start after another (berth-after, integration, root)", fun
     assert.equal((await dependent.inspect()).State.Status, "running");
   });
 
+  it("a stop, kill or removal of a container whose start waits cancels that start instead of waiting behind it", async () => {
+    await sleeper("never");
+    for (const action of ["stop", "kill", "remove"] as const) {
+      const dependent = await sleeper(`waiting-${action}`);
+      const starting = startAfter(dependent, `never@${Date.now()}`);
+      await pause(200);
+      const done = settled(action === "stop" ? dependent.stop() : action === "kill" ? dependent.kill() : dependent.remove());
+      await assert.rejects(starting, /the start was cancelled while it waited for never/);
+      for (let i = 0; i < 100 && !done.done; i++) await pause(20);
+      assert.ok(done.done, `${action} answered`);
+    }
+  });
+
   it("refuses a malformed order, and an unknown dependency, before doing anything", async () => {
     const c = await sleeper("lonely");
     await assert.rejects(startAfter(c, "first"), { statusCode: 400, json: { message: 'invalid berth-after "first": give CONTAINER@MILLISECONDS' } });
