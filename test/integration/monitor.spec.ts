@@ -289,6 +289,14 @@ describe("berth-monitor", function () {
     assert.equal((await finished(started)).exitCode, 127);
   });
 
+  it("held: a process whose monitor is killed before the start frame ends at its gate instead of waiting forever", async () => {
+    const started = await start(sandbox.spec({ argv: ["true"], hold: true }));
+    assert.ok(alive(started.pid), "held at its gate");
+    process.kill(started.monitorPid, "SIGKILL");
+    for (let i = 0; i < 100 && alive(started.pid); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(!alive(started.pid), "the held process is gone");
+  });
+
   it("TTY: the container's own /dev/pts, resize, input and output", async () => {
     const started = await start(sandbox.spec({
       argv: ["sh", "-c", 'read line; echo "tty=$(tty) size=$(stty size) got=$line"; ls /dev/console'],

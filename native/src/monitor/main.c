@@ -160,6 +160,15 @@ static void open_channels(struct launch *l, struct monitor_ends *m) {
   }
 }
 
+/* In the child, which shares them until execve: the gate's write end especially, so that a monitor killed while the
+ * process waits at the gate lets it go (EOF) instead of leaving it waiting forever. */
+static void close_monitor_ends(const struct monitor_ends *m) {
+  const int fds[] = {m->report, m->gate, m->stdin_fd, m->stdout_fd, m->stderr_fd, m->console_sock};
+  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+    if (fds[i] >= 0) close(fds[i]);
+  }
+}
+
 static void close_child_ends(struct launch *l) {
   close(l->report_fd);
   close(l->gate_fd);
@@ -270,6 +279,7 @@ static int monitor_main(const char *statedir, int exec_mode) {
   if (pid < 0) fail_errno("start", "clone3");
   child_pid = pid;
   if (pid == 0) {
+    close_monitor_ends(&m);
     if (exec_mode) child_exec(&l);
     child_run(&l);
   }

@@ -1,6 +1,6 @@
 // What berthd finds on disk when it starts: every container, and whether its monitor still runs. Containers
 // outlive berthd (their monitors own them), so a restarted berthd picks them up where they are.
-import { readFile, readlink, rm, stat } from "node:fs/promises";
+import { readFile, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Cgroups } from "../cgroups/index.js";
 import { waitPid } from "../native.js";
@@ -13,8 +13,6 @@ export interface Found {
   monitorPid?: number;
   /** Host pid of the container's process, while the monitor runs. */
   pid?: number;
-  /** When the process started (its pid file was written), while the monitor runs. */
-  startedAt?: string;
 }
 
 async function readPidFile(path: string): Promise<number | undefined> {
@@ -53,8 +51,7 @@ export async function findContainers(root: string): Promise<Found[]> {
       found.push({ dir, record });
       continue;
     }
-    const startedAt = monitorPid === undefined ? undefined : (await stat(join(dir, "pid"))).mtime.toISOString();
-    found.push({ dir, record, ...(monitorPid !== undefined && { monitorPid, pid, startedAt }) });
+    found.push({ dir, record, ...(monitorPid !== undefined && { monitorPid, pid }) });
   }
   return found;
 }

@@ -72,9 +72,14 @@ export function frameReader(onFrame: (type: number, payload: Buffer) => void): (
   };
 }
 
+/** execve failed after a release: the process is gone. */
+export class ExecFailure extends Error {
+  override name = "ExecFailure";
+}
+
 /**
- * Releases a process set up with hold (the start frame), and resolves once it has called execve; rejects with the
- * monitor's message when execve failed (e.g. a binary for another architecture).
+ * Releases a process set up with hold (the start frame), and resolves once it has called execve; rejects with an
+ * ExecFailure and the monitor's message when execve failed (e.g. a binary for another architecture).
  */
 export async function release(dir: string): Promise<void> {
   const socket = await connectAttach(dir);
@@ -83,7 +88,7 @@ export async function release(dir: string): Promise<void> {
       socket.on("data", frameReader((type, payload) => {
         if (type !== FRAME.started) return; // the process's output, for attachers
         if (payload.length === 0) resolve();
-        else reject(new Error(payload.toString()));
+        else reject(new ExecFailure(payload.toString()));
       }));
       socket.once("error", reject);
       socket.once("close", () => reject(new Error("berth-monitor ended before the process started")));

@@ -12,7 +12,7 @@ import type { Cgroups, ContainerCgroup, Limits } from "../cgroups/index.js";
 import type { ImageStore } from "../image/store.js";
 import { encodeContainerSpec, pidfdOpen, pidfdSendSignal, readExitRecord, readStartError, startMonitor, waitPid, type StartedMonitor } from "../native.js";
 import { findContainers, removeOrphanCgroups } from "./adopt.js";
-import { FRAME, release, resizePayload, sendFrame } from "./attach-socket.js";
+import { ExecFailure, FRAME, release, resizePayload, sendFrame } from "./attach-socket.js";
 import { mountOrder, planMounts, type MountConfig } from "../volume/mounts.js";
 import { createMounts, startMounts, volumeNames, type ContainerMount } from "../volume/setup.js";
 import type { VolumeStore } from "../volume/store.js";
@@ -147,14 +147,12 @@ export class ContainerService {
     const service = new ContainerService(options);
     await mkdir(containersDir(options.root), { recursive: true, mode: 0o700 });
     const found = await findContainers(options.root);
-    for (const { dir, record, monitorPid, pid, startedAt } of found) {
+    for (const { dir, record, monitorPid, pid } of found) {
       const c = new Container(dir, record);
       service.#containers.set(record.Id, c);
       if (monitorPid !== undefined) {
         c.cgroup = await options.cgroups.open(record.Id);
         const paused = (await c.cgroup?.isFrozen()) ?? false;
-        // Its start answered, but berthd ended before the record said so.
-        if (!c.running) Object.assign(record.State, { StartedAt: startedAt, ExitCode: 0, Error: "", OOMKilled: false });
         Object.assign(record.State, { Status: paused ? "paused" : "running", MonitorPid: monitorPid, Pid: pid ?? record.State.Pid });
         c.exited = service.#watch(c, monitorPid);
       } else if (c.running || record.State.MonitorPid !== 0) {
@@ -310,24 +308,21 @@ export class ContainerService {
   start(ref: string, by: "api" | "policy" = "api", order: StartOrder = {}): Promise<void> {
     const c = this.get(ref);
     const after = (order.after ?? []).map(({ ref, since }) => ({ dependency: this.get(ref), since }));
-    if (after.length === 0) return this.#serial(c, () => this.#apiStart(c, by));
+    // A start that waits for others ends when its client goes, or when c is stopped, killed or removed meanwhile.
     const cancelled = new AbortController();
     const signal = order.signal ? AbortSignal.any([order.signal, cancelled.signal]) : cancelled.signal;
+    const released = after.length === 0 ? undefined : () => Promise.all(after.map(({ dependency, since }) => startedSince(dependency, since, signal)));
     return this.#serial(c, async () => {
+      const restarting = c.record.State.Status === "restarting";
+      if (by === "policy" && !restarting) return;
+      if (by === "api" && restarting) throw new NotModifiedError(`container ${c.id} is restarting`);
       c.cancelWaitingStart = () => cancelled.abort();
       try {
-        await this.#apiStart(c, by, () => Promise.all(after.map(({ dependency, since }) => startedSince(dependency, since, signal))));
+        await this.#start(c, released);
       } finally {
         c.cancelWaitingStart = undefined;
       }
     });
-  }
-
-  async #apiStart(c: Container, by: "api" | "policy", released?: () => Promise<unknown>): Promise<void> {
-    const restarting = c.record.State.Status === "restarting";
-    if (by === "policy" && !restarting) return;
-    if (by === "api" && restarting) throw new NotModifiedError(`container ${c.id} is restarting`);
-    await this.#start(c, released);
   }
 
   /** `released` resolves when the process, set up, may exec (StartOrder). */
@@ -368,7 +363,7 @@ export class ContainerService {
       await released?.();
       if (hold) await this.#release(c);
     } catch (err) {
-      if (started) await this.#abandon(started);
+      if (started) await this.#abandon(started, !(err instanceof ExecFailure));
       await cgroup.remove();
       await this.#leaveNetworks(c).catch(() => undefined);
       const failure = readStartError(c.dir);
@@ -389,8 +384,7 @@ export class ContainerService {
     // "start" goes out before anything can record the exit, so that clients see start before die.
     this.options.events("start", record);
     c.exited = this.#watch(c, monitorPid);
-    // Written after the answer: the monitor's pid file already says that it runs, and since when (see open).
-    this.#persist(c).catch((err: Error) => log("error", `container ${c.id}: writing its record failed: ${err.message}`));
+    await this.#persist(c);
     this.hooks.started(c);
   }
 
@@ -404,18 +398,12 @@ export class ContainerService {
     await release(c.dir);
   }
 
-  /** A start that failed after the monitor set the process up: the process goes, and the monitor with it. */
-  async #abandon(started: StartedMonitor): Promise<void> {
-    try {
-      const fd = pidfdOpen(started.pid);
-      try {
-        pidfdSendSignal(fd, 9);
-      } finally {
-        closeSync(fd);
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err; // ended already (execve failed)
-    }
+  /**
+   * A start that failed after the monitor set the process up: the process goes (`held`: it still waits at its gate,
+   * so its pid is its own; else execve failed and it is gone), and the monitor with it.
+   */
+  async #abandon(started: StartedMonitor, held: boolean): Promise<void> {
+    if (held) sendSignal(started.pid, 9);
     await waitPid(started.monitorPid).catch(() => undefined); // ESRCH: the monitor ended already
   }
 
@@ -556,18 +544,7 @@ export class ContainerService {
 
   /** Sends `signal` to the container's process; a paused container is thawed so that it can act on it. */
   async #signal(c: Container, signal: number): Promise<void> {
-    let fd: number;
-    try {
-      fd = pidfdOpen(c.record.State.Pid);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ESRCH") return; // it ended; its monitor is recording the exit
-      throw err;
-    }
-    try {
-      pidfdSendSignal(fd, signal);
-    } finally {
-      closeSync(fd);
-    }
+    if (!sendSignal(c.record.State.Pid, signal)) return; // it ended; its monitor is recording the exit
     this.hooks.signalled(c, signal);
     this.options.events("kill", c.record, { signal: String(signal) });
     if (c.record.State.Status === "paused") await this.#thaw(c);
@@ -760,6 +737,23 @@ export class ContainerService {
     c.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Sends `signal` to `pid` through a pidfd; false when the process has ended. */
+function sendSignal(pid: number, signal: number): boolean {
+  let fd: number;
+  try {
+    fd = pidfdOpen(pid);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw err;
+  }
+  try {
+    pidfdSendSignal(fd, signal);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 /** Resolves once `c` runs or has started since `since` (StartOrder); rejects when a start of it fails or it is removed meanwhile, or on `signal`. */

@@ -1,7 +1,7 @@
 // berthd killed with SIGKILL while containers run: they keep running, and a new berthd on the same root
 // finds them all, their logs, and the exit of one that ended meanwhile; crash leftovers are cleaned up.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { cgroupGroup } from "../../../src/engine/daemon.js";
@@ -37,11 +37,6 @@ describe("containers: berthd crash and adoption (integration, root)", function (
     assert.ok(pids.every(alive), "every container outlives berthd");
     // Meanwhile: one container ends, a create is cut short, a cgroup is left without a container.
     process.kill(pids[4]!, "SIGKILL");
-    // And one start answered, but its record was never written (written after the answer).
-    const unwritten = join(root, "containers", ids[1]!, "config.json");
-    const { State: started } = JSON.parse(readFileSync(unwritten, "utf8"));
-    const record = JSON.parse(readFileSync(unwritten, "utf8"));
-    writeFileSync(unwritten, JSON.stringify({ ...record, State: { ...record.State, Status: "created", StartedAt: "0001-01-01T00:00:00Z", Pid: 0, MonitorPid: 0 } }));
     mkdirSync(join(root, "containers", ".creating-cut-short"));
     const orphan = join(cgroupDirs(cgroupGroup(root))[0]!, "orphan");
     mkdirSync(orphan);
@@ -51,9 +46,6 @@ describe("containers: berthd crash and adoption (integration, root)", function (
     const listed = await docker.listContainers({ all: true, filters: { label: ["crash=test"] } });
     const byName = new Map(listed.map((c) => [c.Names[0], c]));
     for (let i = 1; i <= 4; i++) assert.equal(byName.get(`/survivor${i}`)?.State, "running", `survivor${i} is running`);
-    const adopted = (await docker.getContainer(ids[1]!).inspect()).State;
-    assert.equal(adopted.Pid, pids[1]);
-    assert.ok(Math.abs(Date.parse(adopted.StartedAt) - Date.parse(started.StartedAt)) < 1000, `started at ${adopted.StartedAt}, not ${started.StartedAt}`);
     const ended = await docker.getContainer(ids[4]!).inspect();
     assert.equal(ended.State.Status, "exited");
     assert.equal(ended.State.ExitCode, 137);
