@@ -533,8 +533,10 @@ export class ContainerService {
     });
     c.exited = undefined;
     this.hooks.exited(c);
-    await this.#persist(c);
-    // The exit is on record; the kernel's veth deletes (~20 ms each) happen meanwhile, awaited by the next start or remove.
+    // Written after the answers that wait for the exit (a stop's, a wait's): until it lands, the record says it runs,
+    // and a berthd that ends meanwhile records the exit again from the monitor's exit file when it starts.
+    this.#persist(c).catch((err: Error) => log("error", `container ${c.id}: writing its exit failed: ${err.message}`));
+    // The kernel's veth deletes (~20 ms each) happen meanwhile, awaited by the next start or remove.
     void this.#leaveNetworks(c).catch(() => undefined);
     this.options.events("die", c.record, { exitCode: String(c.record.State.ExitCode) });
     for (const listener of [...c.exitListeners]) listener();
