@@ -2,6 +2,7 @@
 // /etc/resolv.conf.
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { settleAll } from "../settle.js";
 import { invalid } from "./errors.js";
 import type { ContainerPaths, ContainerRecord } from "./record.js";
 
@@ -82,7 +83,9 @@ export async function writeEtcFiles(paths: ContainerPaths, record: ContainerReco
   const { Config: config, HostConfig: host } = record;
   const hostNetwork = host.NetworkMode === "host";
   const extraHosts = (host.ExtraHosts as string[] | null) ?? [];
-  await writeFile(paths.hosts, hostsFile({ hostNetwork, hostname: config.Hostname, extraHosts, addresses: network?.addresses }));
   const dns = { servers: host.Dns ?? [], search: host.DnsSearch ?? [], options: host.DnsOptions ?? [] };
-  await writeFile(paths.resolvConf, resolvConf(dns, hostNetwork, network?.nameserver));
+  await settleAll([
+    writeFile(paths.hosts, hostsFile({ hostNetwork, hostname: config.Hostname, extraHosts, addresses: network?.addresses })),
+    writeFile(paths.resolvConf, resolvConf(dns, hostNetwork, network?.nameserver)),
+  ]);
 }

@@ -25,6 +25,7 @@ import { addressesOf, attachment, checkConnectable, connectNetworks, connectRequ
 import { checkName, generateName, newId } from "./names.js";
 import { containerPaths, containersDir, writeRecord, ZERO_TIME, type ContainerPaths, type ContainerRecord } from "./record.js";
 import { containerSpec, signalNumber } from "./spec.js";
+import { settleAll } from "../settle.js";
 import { resolveIdentity } from "./user.js";
 import { inheritedMounts, parseVolumesFrom, uncoveredVolumes } from "./volumes-from.js";
 
@@ -279,9 +280,7 @@ export class ContainerService {
     const { Config: config } = c.record;
     try {
       await mkdir(staging, { mode: 0o700 });
-      await writeEtcFiles(paths, c.record);
-      await writeFile(paths.hostname, hostnameFile(config.Hostname));
-      await writeRecord(staging, c.record);
+      await settleAll([writeEtcFiles(paths, c.record), writeFile(paths.hostname, hostnameFile(config.Hostname)), writeRecord(staging, c.record)]);
       await rename(staging, c.dir);
     } catch (err) {
       await rm(staging, { recursive: true, force: true });
@@ -533,8 +532,8 @@ export class ContainerService {
     });
     c.exited = undefined;
     this.hooks.exited(c);
-    // Written after the answers that wait for the exit (a stop's, a wait's): until it lands, the record says it runs,
-    // and a berthd that ends meanwhile records the exit again from the monitor's exit file when it starts.
+    // Written after a wait's answer (a stop's waits for it): until it lands, the record says it runs, and a berthd
+    // that ends meanwhile records the exit again from the monitor's exit file when it starts.
     this.#persist(c).catch((err: Error) => log("error", `container ${c.id}: writing its exit failed: ${err.message}`));
     // The kernel's veth deletes (~20 ms each) happen meanwhile, awaited by the next start or remove.
     void this.#leaveNetworks(c).catch(() => undefined);
@@ -576,6 +575,8 @@ export class ContainerService {
       if (c.running) await this.#signal(c, 9);
       await exited;
     }
+    // The exit on record before the answer: a berthd started after a crash must know that the user stopped it.
+    await c.writes;
     this.options.events("stop", c.record);
   }
 
@@ -589,7 +590,7 @@ export class ContainerService {
       const exited = c.exited!;
       await this.#signal(c, number);
       // A SIGKILL's effect is certain, so the call returns once it happened, as Docker's does.
-      if (number === 9) await exited;
+      if (number === 9) await exited.then(() => c.writes);
     });
   }
 
