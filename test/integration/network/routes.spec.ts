@@ -9,7 +9,7 @@ import { EventBus, type EngineEvent } from "../../../src/engine/events.js";
 import { Router } from "../../../src/engine/router.js";
 import { EngineServer } from "../../../src/engine/server.js";
 import { networkEvents, networkRoutes } from "../../../src/engine/routes/networks.js";
-import { Firewall, nftProcess } from "../../../src/runtime/network/firewall.js";
+import { Firewall, nftProcess, type Nft } from "../../../src/runtime/network/firewall.js";
 import { NftState } from "../../../src/runtime/network/nft-state.js";
 import { NetworkService } from "../../../src/runtime/network/service.js";
 import { openSandbox, type Sandbox } from "./sandbox.js";
@@ -23,12 +23,15 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
   let busy: Set<string>;
   let events: EngineEvent[];
 
-  async function start(): Promise<void> {
+  /** The box's nft, through `nft` when given (a test's stand-in that fails on purpose). */
+  const boxNft: Nft = (args, script) => nftProcess("nsenter", [`--net=/run/netns/${box.name}`, "nft", ...args], script);
+
+  async function start(nft: Nft = boxNft): Promise<void> {
     const bus = new EventBus();
     events = [];
     bus.subscribe((e) => events.push(e), () => {});
     const netns = `/run/netns/${box.name}`;
-    const firewall = new Firewall((args, script) => nftProcess("nsenter", [`--net=${netns}`, "nft", ...args], script), new NftState(netns));
+    const firewall = new Firewall(nft, new NftState(netns));
     networks = await NetworkService.open({
       root: join(box.dir, "root"), rtnl: box.host, resolvConf: join(box.dir, "resolv.conf"), events: networkEvents(bus), firewall,
     });
@@ -268,6 +271,21 @@ describe("/networks API (integration, in-process engine, throwaway netns)", func
     await start();
     assert.equal(await box.host.link("br-doomed"), undefined);
     assert.equal((await box.host.link("uplink"))?.alias, "someone else's");
+  });
+
+  it("answers a create before its firewall rules exist; a connect waits for them, and makes them again if that failed", async function () {
+    await server.close(1000);
+    let failures = 0;
+    await start((args, script) => (script !== undefined && failures-- > 0 ? Promise.reject(new Error("nft: a failure on purpose")) : boxNft(args, script)));
+    failures = 1;
+    await docker.createNetwork({ Name: "flaky" });
+    const chain = new RegExp(`chain from-${networks.get("flaky").Id.slice(0, 12)} `);
+    const rules = () => box.inNetns(`/run/netns/${box.name}`, "nft", "list", "table", "ip", "berth");
+    await networks.settled();
+    assert.equal(failures, 0, "the create's rules were tried, and failed");
+    assert.doesNotMatch(rules(), chain);
+    await networks.connect("flaky", { containerId: "f".repeat(64), containerName: "f", netnsPath: await box.netns("f") });
+    assert.match(rules(), chain, "the connect made them");
   });
 
   it("finishes at start a removal that a crash cut short after its answer: rules, bridge and record go", async function () {
