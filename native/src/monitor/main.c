@@ -45,10 +45,15 @@ static void report_start(const char *fmt, ...) {
   if (null >= 0) dup2(null, STDOUT_FILENO), close(null);
 }
 
-static _Noreturn void fail_start(const char *step, int err, const char *message) {
+/* The `error` file: why the process could not be started (berthd's readStartError). */
+static void record_error(const char *step, int err, const char *message) {
   char text[2048];
   int len = snprintf(text, sizeof text, "step=%s\nerrno=%d\nmessage=%s\n", step, err, message);
   write_file_atomic("error", text, (size_t)len);
+}
+
+static _Noreturn void fail_start(const char *step, int err, const char *message) {
+  record_error(step, err, message);
   attach_close();
   report_start("error %s\n", message);
   exit(1);
@@ -228,10 +233,8 @@ static const char *late_exec_outcome(const struct child_report *report) {
     kill(child_pid, SIGKILL);
     return message;
   }
-  char text[2048];
   describe_child_failure(&spec, report, message, sizeof message);
-  int len = snprintf(text, sizeof text, "step=%s\nerrno=%d\nmessage=%s\n", step_name(report->step), report->err, message);
-  write_file_atomic("error", text, (size_t)len);
+  record_error(step_name(report->step), report->err, message);
   return message;
 }
 

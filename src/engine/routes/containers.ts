@@ -51,9 +51,9 @@ function startOrder(ctx: Context): StartOrder {
   if (!text) return {};
   const after = text.split(",").map((item) => {
     const at = item.lastIndexOf("@");
-    const since = Number(item.slice(at + 1));
-    if (at <= 0 || !/^\d+$/.test(item.slice(at + 1))) throw new ApiError(400, `invalid berth-after ${JSON.stringify(item)}: give CONTAINER@MILLISECONDS`);
-    return { ref: item.slice(0, at), since };
+    const since = item.slice(at + 1);
+    if (at <= 0 || !/^\d+$/.test(since)) throw new ApiError(400, `invalid berth-after ${JSON.stringify(item)}: give CONTAINER@MILLISECONDS`);
+    return { ref: item.slice(0, at), since: Number(since) };
   });
   const cancelled = new AbortController();
   ctx.res.once("close", () => cancelled.abort());

@@ -209,19 +209,17 @@ export class NetworkService {
 
   /** The network's firewall rules and forwarding, made once (see `firewalls`). */
   private firewallUp(record: NetworkRecord): Promise<void> {
-    let up = this.firewalls.get(record.Id);
-    if (!up) {
-      up = (async () => {
-        await this.firewall?.addNetwork(firewalled(record));
-        if (!record.Internal) await this.enableForwarding?.();
-      })();
-      const attempt = up;
-      this.firewalls.set(record.Id, attempt);
-      attempt.catch(() => {
-        if (this.firewalls.get(record.Id) === attempt) this.firewalls.delete(record.Id);
-      });
-    }
-    return up;
+    const made = this.firewalls.get(record.Id);
+    if (made) return made;
+    const attempt = (async () => {
+      await this.firewall?.addNetwork(firewalled(record));
+      if (!record.Internal) await this.enableForwarding?.();
+    })();
+    this.firewalls.set(record.Id, attempt);
+    attempt.catch(() => {
+      if (this.firewalls.get(record.Id) === attempt) this.firewalls.delete(record.Id);
+    });
+    return attempt;
   }
 
   /** The bridge's index; rebuilt if someone deleted it behind berth's back. */
