@@ -1,5 +1,5 @@
 // Typed access to native/: the addon (syscalls node:fs lacks) and the berth-monitor executable.
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,6 +75,23 @@ export function pidfdOpen(pid: number): number {
 /** Signals the process behind a pidfd; unlike process.kill it cannot hit a recycled pid. */
 export function pidfdSendSignal(pidfd: number, signal: number): void {
   loadAddon().pidfdSendSignal(pidfd, signal);
+}
+
+/** Sends `signal` to `pid` through a pidfd; false when the process has ended. */
+export function sendSignal(pid: number, signal: number): boolean {
+  let fd: number;
+  try {
+    fd = pidfdOpen(pid);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw err;
+  }
+  try {
+    pidfdSendSignal(fd, signal);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 /**

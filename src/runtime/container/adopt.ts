@@ -3,7 +3,7 @@
 import { readFile, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Cgroups } from "../cgroups/index.js";
-import { waitPid } from "../native.js";
+import { sendSignal, waitPid } from "../native.js";
 import { containersDir, readRecord, scanContainersDir, type ContainerRecord } from "./record.js";
 
 export interface Found {
@@ -57,11 +57,7 @@ export async function findContainers(root: string): Promise<Found[]> {
 }
 
 async function endMonitor(monitorPid: number): Promise<void> {
-  try {
-    process.kill(monitorPid, "SIGKILL");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
-  }
+  sendSignal(monitorPid, 9);
   await waitPid(monitorPid).catch(() => undefined); // ESRCH: it ended already
 }
 

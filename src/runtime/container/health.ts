@@ -2,10 +2,9 @@
 // (with its exec_create, exec_start and exec_die events), its result goes into State.Health (the last five, output
 // cut at 4096 bytes), and a change of status is announced as "health_status: healthy|unhealthy". One difference,
 // on purpose: the first probe runs as soon as the container starts, where dockerd waits a whole interval.
-import { closeSync } from "node:fs";
 import { Duplex } from "node:stream";
 import { log } from "../../engine/log.js";
-import { pidfdOpen, pidfdSendSignal } from "../native.js";
+import { sendSignal } from "../native.js";
 import { frameReader, FRAME } from "./attach-socket.js";
 import type { Exec, ExecService } from "./exec.js";
 import type { Container, ContainerEvents } from "./lifecycle.js";
@@ -89,19 +88,6 @@ function probeStream(output: LimitedOutput): Duplex {
   });
 }
 
-function kill(pid: number): void {
-  try {
-    const fd = pidfdOpen(pid);
-    try {
-      pidfdSendSignal(fd, 9);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
-  }
-}
-
 /** One container's probing, from a start (or unpause, or adoption) to its exit (or pause). */
 interface Monitor {
   timer?: NodeJS.Timeout;
@@ -146,7 +132,7 @@ export class HealthChecks {
     this.#monitors.delete(c);
     monitor.stopped = true;
     clearTimeout(monitor.timer);
-    if (monitor.probe?.running) kill(monitor.probe.pid);
+    if (monitor.probe?.running) sendSignal(monitor.probe.pid, 9);
     if (c.record.State.Health) c.record.State.Health.Status = "unhealthy";
   }
 
@@ -186,7 +172,7 @@ export class HealthChecks {
       monitor.probe = exec;
       // The process may not run yet when the time is up: it is killed as soon as it does.
       const killWhenRunning = () => {
-        if (exec.running) kill(exec.pid);
+        if (exec.running) sendSignal(exec.pid, 9);
         else if (exec.exitCode === null) timer = setTimeout(killWhenRunning, 10);
       };
       timer = setTimeout(() => {

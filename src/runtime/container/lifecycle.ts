@@ -2,7 +2,6 @@
 // Each running container has a berth-monitor as its parent; berthd watches the monitor (a pidfd) and records
 // the exit when it ends. Operations on one container run one at a time; the exit is recorded outside that
 // queue, so that an operation can wait for it.
-import { closeSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { EndpointSettings as EndpointRequest } from "dockerode";
@@ -10,7 +9,7 @@ import { UserError } from "../../compose/errors.js";
 import { log } from "../../engine/log.js";
 import type { Cgroups, ContainerCgroup, Limits } from "../cgroups/index.js";
 import type { ImageStore } from "../image/store.js";
-import { encodeContainerSpec, pidfdOpen, pidfdSendSignal, readExitRecord, readStartError, startMonitor, waitPid, type StartedMonitor } from "../native.js";
+import { encodeContainerSpec, readExitRecord, readStartError, sendSignal, startMonitor, waitPid, type StartedMonitor } from "../native.js";
 import { findContainers, removeOrphanCgroups } from "./adopt.js";
 import { ExecFailure, FRAME, release, resizePayload, sendFrame } from "./attach-socket.js";
 import { mountOrder, planMounts, type MountConfig } from "../volume/mounts.js";
@@ -740,23 +739,6 @@ export class ContainerService {
     c.queue = run.catch(() => undefined);
     return run;
   }
-}
-
-/** Sends `signal` to `pid` through a pidfd; false when the process has ended. */
-function sendSignal(pid: number, signal: number): boolean {
-  let fd: number;
-  try {
-    fd = pidfdOpen(pid);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
-    throw err;
-  }
-  try {
-    pidfdSendSignal(fd, signal);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
 }
 
 /** Resolves once `c` runs or has started since `since` (StartOrder); rejects when a start of it fails or it is removed meanwhile, or on `signal`. */
